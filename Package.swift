@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "speechai",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "speechai-fcgi", targets: ["speechai-fcgi"]),
+        .executable(name: "speechai", targets: ["speechai"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries, each behind its own system-library shim.
+        .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // Our own C for the pool: signal handling, scoreboard atomics, prctl, socket diagnostics.
+        .target(name: "CPool"),
+
+        // Thin infrastructure layers.
+        .target(name: "JSON"),
+        .target(name: "FastCGI", dependencies: ["CFastCGI"]),
+        .target(name: "ResponderPool", dependencies: ["CPool", "FastCGI"]),
+        .target(name: "PostgreSQL", dependencies: ["CLibPQ"]),
+        .target(name: "Routing", dependencies: ["FastCGI", "JSON"]),
+        .target(name: "Migrations", dependencies: ["PostgreSQL"]),
+
+        // The HTTP API.
+        .target(name: "API", dependencies: ["Routing", "PostgreSQL", "ResponderPool", "JSON"]),
+
+        // Executables.
+        .executableTarget(name: "speechai-fcgi", dependencies: ["API", "ResponderPool"]),
+        .executableTarget(
+            name: "speechai",
+            dependencies: ["Migrations", "PostgreSQL", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
+        // Tests mirror the modules.
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
+        .testTarget(name: "RoutingTests", dependencies: ["Routing"]),
+        .testTarget(name: "ResponderPoolTests", dependencies: ["ResponderPool"]),
+        .target(name: "TestSupport", dependencies: ["PostgreSQL"], path: "Tests/TestSupport"),
+        .testTarget(name: "PostgreSQLTests", dependencies: ["PostgreSQL", "TestSupport"]),
+        .testTarget(name: "MigrationsTests", dependencies: ["Migrations", "PostgreSQL", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,151 @@
+import CLibPQ
+import Glibc
+
+/// One libpq connection. Statements run with bound parameters and are prepared once per
+/// connection (named by their SQL), so a hot query is parsed and planned only the first time.
+///
+/// Not thread-safe: each worker process owns exactly one.
+public final class Connection {
+    private let handle: OpaquePointer
+    private var preparedStatements: [String: String] = [:]
+    private var transactionDepth = 0
+
+    /// Connects and pins the session settings the decoders rely on (ISO dates, UTC).
+    /// - Parameter url: a libpq connection URI or key/value string (`DATABASE_URL`).
+    public init(url: String, applicationName: String = "speechai") throws(DatabaseError) {
+        let keywords = ["connect_timeout", "application_name", "dbname"]
+        let values = ["3", applicationName, url]
+        // Keywords before `dbname` are defaults: the URL's own settings override them.
+        let handle = withCStrings(keywords) { keywordPointers in
+            withCStrings(values) { valuePointers in
+                PQconnectdbParams(keywordPointers, valuePointers, 1)
+            }
+        }
+        guard let handle else {
+            throw DatabaseError(code: .connectionFailure, serverMessage: "out of memory creating the connection")
+        }
+        self.handle = handle
+        guard PQstatus(handle) == CONNECTION_OK else {
+            let message = String(cString: PQerrorMessage(handle))
+            throw DatabaseError(code: .connectionFailure, serverMessage: message)
+        }
+        _ = try self.execute(script: "SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; SET IntervalStyle = 'iso_8601'")
+    }
+
+    deinit {
+        PQfinish(self.handle)
+    }
+
+    /// False once the server has closed the connection (restart, crash, idle timeout). Costs one
+    /// non-blocking poll: a closed socket is readable, and libpq then notices the end.
+    public var isUsable: Bool {
+        guard PQstatus(self.handle) == CONNECTION_OK else { return false }
+        var descriptor = pollfd(fd: PQsocket(self.handle), events: Int16(POLLIN), revents: 0)
+        if poll(&descriptor, 1, 0) > 0 {
+            if PQconsumeInput(self.handle) == 0 { return false }
+            while let notice = PQnotifies(self.handle) { PQfreemem(notice) }
+        }
+        return PQstatus(self.handle) == CONNECTION_OK
+    }
+
+    public var isInTransaction: Bool { self.transactionDepth > 0 }
+
+    /// Runs one statement with bound parameters.
+    @discardableResult
+    public func query(_ query: SQLQuery) throws(DatabaseError) -> QueryResult {
+        let name = try self.prepare(query)
+        let result = withOptionalCStrings(query.parameters) { parameterPointers in
+            PQexecPrepared(self.handle, name, Int32(query.parameters.count), parameterPointers, nil, nil, 0)
+        }
+        return try self.consume(result)
+    }
+
+    /// Runs SQL text that may hold several statements and takes no parameters (migrations, setup).
+    @discardableResult
+    public func execute(script: String) throws(DatabaseError) -> QueryResult {
+        try self.consume(PQexec(self.handle, script))
+    }
+
+    /// Runs `body` in a transaction: committed if it returns, rolled back if it throws anything.
+    /// Nested calls join the outer transaction.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        if self.transactionDepth > 0 { return try body() }
+        try self.execute(script: "BEGIN")
+        self.transactionDepth = 1
+        defer { self.transactionDepth = 0 }
+        do {
+            let value = try body()
+            try self.execute(script: "COMMIT")
+            return value
+        } catch {
+            if PQstatus(self.handle) == CONNECTION_OK { _ = try? self.execute(script: "ROLLBACK") }
+            throw error
+        }
+    }
+
+    private func prepare(_ query: SQLQuery) throws(DatabaseError) -> String {
+        if let name = self.preparedStatements[query.sql] { return name }
+        let name = "s\(self.preparedStatements.count + 1)"
+        let result = PQprepare(self.handle, name, query.sql, Int32(query.parameters.count), nil)
+        _ = try self.consume(result)
+        self.preparedStatements[query.sql] = name
+        return name
+    }
+
+    private func consume(_ result: OpaquePointer?) throws(DatabaseError) -> QueryResult {
+        guard let result else {
+            throw DatabaseError(code: .connectionFailure, serverMessage: String(cString: PQerrorMessage(self.handle)))
+        }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+            return Connection.copy(result)
+        default:
+            let message = String(cString: PQresultErrorMessage(result))
+            let sqlState = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            let constraint = PQresultErrorField(result, Int32(UInt8(ascii: "n"))).map { String(cString: $0) }
+            let code: DatabaseError.Code
+            if PQstatus(self.handle) != CONNECTION_OK {
+                code = .connectionFailure
+            } else {
+                code = sqlState.map(DatabaseError.Code.init) ?? .connectionFailure
+            }
+            throw DatabaseError(code: code, serverMessage: message, constraint: constraint)
+        }
+    }
+
+    private static func copy(_ result: OpaquePointer) -> QueryResult {
+        let rowCount = Int(PQntuples(result))
+        let columnCount = Int(PQnfields(result))
+        let columns = (0..<columnCount).map { String(cString: PQfname(result, Int32($0))) }
+        var values: [[String?]] = []
+        values.reserveCapacity(rowCount)
+        for row in 0..<rowCount {
+            var rowValues: [String?] = []
+            rowValues.reserveCapacity(columnCount)
+            for column in 0..<columnCount {
+                if PQgetisnull(result, Int32(row), Int32(column)) == 1 {
+                    rowValues.append(nil)
+                } else {
+                    rowValues.append(String(cString: PQgetvalue(result, Int32(row), Int32(column))))
+                }
+            }
+            values.append(rowValues)
+        }
+        let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+        return QueryResult(columns: columns, values: values, affectedRows: affected)
+    }
+}
+
+/// Calls `body` with a C array of C strings that live for the duration of the call.
+private func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    withOptionalCStrings(strings.map { Optional($0) }) { pointers in
+        body(pointers + [nil])
+    }
+}
+
+private func withOptionalCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    let copies: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0)! } }
+    defer { copies.forEach { free($0) } }
+    return body(copies.map { $0.map { UnsafePointer($0) } })
+}

@@ -1,0 +1,157 @@
+import Foundation
+
+/// The rows of one statement, copied out of libpq's result (text format) so that the result can
+/// be freed right away.
+public struct QueryResult: Sendable, RandomAccessCollection {
+    public let columns: [String]
+    let columnIndex: [String: Int]
+    let values: [[String?]]
+    /// Rows inserted, updated or deleted (`PQcmdTuples`); 0 for other statements.
+    public let affectedRows: Int
+
+    init(columns: [String], values: [[String?]], affectedRows: Int) {
+        self.columns = columns
+        var index: [String: Int] = [:]
+        for (position, name) in columns.enumerated() where index[name] == nil { index[name] = position }
+        self.columnIndex = index
+        self.values = values
+        self.affectedRows = affectedRows
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { self.values.count }
+    public subscript(position: Int) -> Row { Row(result: self, row: position) }
+}
+
+/// One row, read by column name with typed accessors. The optional accessors return nil for SQL
+/// NULL; the plain ones throw `RowDecodingError` when the value is NULL or unreadable.
+public struct Row: Sendable {
+    let result: QueryResult
+    let row: Int
+
+    public func raw(_ column: String) throws(RowDecodingError) -> String? {
+        guard let position = self.result.columnIndex[column] else {
+            throw RowDecodingError(column: column, expected: "column (not in the result)")
+        }
+        return self.result.values[self.row][position]
+    }
+
+    private func decode<T>(_ column: String, _ expected: String, _ parse: (String) -> T?) throws(RowDecodingError) -> T? {
+        guard let text = try self.raw(column) else { return nil }
+        guard let value = parse(text) else { throw RowDecodingError(column: column, expected: expected) }
+        return value
+    }
+
+    private func required<T>(_ column: String, _ expected: String, _ value: T?) throws(RowDecodingError) -> T {
+        guard let value else { throw RowDecodingError(column: column, expected: "non-null \(expected)") }
+        return value
+    }
+
+    public func optionalString(_ column: String) throws(RowDecodingError) -> String? { try self.raw(column) }
+    public func string(_ column: String) throws(RowDecodingError) -> String {
+        try self.required(column, "text", try self.raw(column))
+    }
+
+    public func optionalInt(_ column: String) throws(RowDecodingError) -> Int64? {
+        try self.decode(column, "integer") { Int64($0) }
+    }
+    public func int(_ column: String) throws(RowDecodingError) -> Int64 {
+        try self.required(column, "integer", try self.optionalInt(column))
+    }
+
+    /// `numeric` as an exact decimal.
+    public func optionalDecimal(_ column: String) throws(RowDecodingError) -> Decimal? {
+        try self.decode(column, "numeric", PostgresText.decimal)
+    }
+    public func decimal(_ column: String) throws(RowDecodingError) -> Decimal {
+        try self.required(column, "numeric", try self.optionalDecimal(column))
+    }
+
+    public func optionalBool(_ column: String) throws(RowDecodingError) -> Bool? {
+        try self.decode(column, "boolean", PostgresText.bool)
+    }
+    public func bool(_ column: String) throws(RowDecodingError) -> Bool {
+        try self.required(column, "boolean", try self.optionalBool(column))
+    }
+
+    public func optionalTimestamp(_ column: String) throws(RowDecodingError) -> Timestamp? {
+        try self.decode(column, "timestamptz") { Timestamp(postgresText: $0) }
+    }
+    public func timestamp(_ column: String) throws(RowDecodingError) -> Timestamp {
+        try self.required(column, "timestamptz", try self.optionalTimestamp(column))
+    }
+
+    /// A one-dimensional array (`text[]`, `int[]`, …) as its elements' text; NULL elements are nil.
+    public func array(_ column: String) throws(RowDecodingError) -> [String?] {
+        try self.required(column, "array", try self.decode(column, "array", PostgresArray.parse))
+    }
+
+    /// `json`/`jsonb` as its UTF-8 text, for the JSON module to parse.
+    public func optionalJSONText(_ column: String) throws(RowDecodingError) -> String? { try self.raw(column) }
+}
+
+/// Readers for PostgreSQL's text output format.
+public enum PostgresText {
+    public static func decimal(_ text: String) -> Decimal? {
+        guard text != "NaN", let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
+            return nil
+        }
+        return value
+    }
+
+    public static func bool(_ text: String) -> Bool? {
+        switch text {
+        case "t", "true": return true
+        case "f", "false": return false
+        default: return nil
+        }
+    }
+}
+
+/// PostgreSQL's array text format: `{a,"b c",NULL,"with \"quote\""}`.
+public enum PostgresArray {
+    public static func parse(_ text: String) -> [String?]? {
+        let bytes = Array(text.utf8)
+        guard bytes.first == UInt8(ascii: "{"), bytes.last == UInt8(ascii: "}") else { return nil }
+        var elements: [String?] = []
+        var index = 1
+        let end = bytes.count - 1
+        if index == end { return [] }
+        while index <= end {
+            var element: [UInt8] = []
+            var quoted = false
+            if bytes[index] == UInt8(ascii: "\"") {
+                quoted = true
+                index += 1
+                while index < end, bytes[index] != UInt8(ascii: "\"") {
+                    if bytes[index] == UInt8(ascii: "\\") { index += 1 }
+                    guard index < end else { return nil }
+                    element.append(bytes[index])
+                    index += 1
+                }
+                guard index < end else { return nil }
+                index += 1
+            } else {
+                while index < end, bytes[index] != UInt8(ascii: ",") {
+                    if bytes[index] == UInt8(ascii: "{") { return nil }  // nested arrays are not supported
+                    element.append(bytes[index])
+                    index += 1
+                }
+            }
+            let value = String(decoding: element, as: UTF8.self)
+            elements.append(!quoted && value == "NULL" ? nil : value)
+            guard index == end || bytes[index] == UInt8(ascii: ",") else { return nil }
+            index += 1
+        }
+        return elements
+    }
+
+    /// The literal for a one-dimensional array of text values, every element quoted.
+    public static func literal(_ values: [String]) -> String {
+        let elements = values.map { value -> String in
+            let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            return "\"\(escaped)\""
+        }
+        return "{" + elements.joined(separator: ",") + "}"
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// SQL text with its parameters bound, never spliced: every interpolated value becomes `$n`.
+///
+///     let query: SQLQuery = "SELECT * FROM accounts WHERE account_id = \(id) AND status = \(status)"
+///
+/// Values travel in PostgreSQL's text format; casts in the SQL (`\(json)::jsonb`) pick the type
+/// where inference cannot.
+public struct SQLQuery: Sendable, ExpressibleByStringInterpolation, CustomStringConvertible {
+    public private(set) var sql: String
+    public private(set) var parameters: [String?]
+
+    public init(_ sql: String, parameters: [String?] = []) {
+        self.sql = sql
+        self.parameters = parameters
+    }
+
+    public init(stringLiteral value: String) {
+        self.init(value)
+    }
+
+    public init(stringInterpolation: StringInterpolation) {
+        self.init(stringInterpolation.sql, parameters: stringInterpolation.parameters)
+    }
+
+    /// The SQL alone (parameters are not shown, so a log line cannot leak them).
+    public var description: String { self.sql }
+
+    public struct StringInterpolation: StringInterpolationProtocol {
+        var sql = ""
+        var parameters: [String?] = []
+
+        public init(literalCapacity: Int, interpolationCount: Int) {
+            self.sql.reserveCapacity(literalCapacity + interpolationCount * 3)
+        }
+
+        public mutating func appendLiteral(_ literal: String) { self.sql += literal }
+
+        private mutating func bind(_ text: String?) {
+            self.parameters.append(text)
+            self.sql += "$\(self.parameters.count)"
+        }
+
+        public mutating func appendInterpolation(_ value: String?) { self.bind(value) }
+        public mutating func appendInterpolation(_ value: Int?) { self.bind(value.map { String($0) }) }
+        public mutating func appendInterpolation(_ value: Int64?) { self.bind(value.map { String($0) }) }
+        public mutating func appendInterpolation(_ value: Bool?) { self.bind(value.map { $0 ? "true" : "false" }) }
+        public mutating func appendInterpolation(_ value: Decimal?) { self.bind(value.map { $0.description }) }
+        public mutating func appendInterpolation(_ value: Timestamp?) { self.bind(value?.postgresText) }
+        /// A `text[]`/`int[]` literal.
+        public mutating func appendInterpolation(_ values: [String]) { self.bind(PostgresArray.literal(values)) }
+    }
+}

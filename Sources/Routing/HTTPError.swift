@@ -1,0 +1,91 @@
+import FastCGI
+import JSON
+
+/// An error that knows how it is shown to a client: status, a stable `code`, a human `message`
+/// and, for validation failures, the offending fields. Rendered as
+/// `{"detail": …, "message": …, "code": …, "errors": [{"field", "message"}]}`.
+public struct HTTPError: Error, Sendable, Equatable {
+    public struct FieldError: Sendable, Equatable {
+        public let field: String
+        public let message: String
+
+        public init(field: String, message: String) {
+            self.field = field
+            self.message = message
+        }
+    }
+
+    public let status: Int
+    public let code: String
+    public let message: String
+    public let fieldErrors: [FieldError]
+    public let headers: [(name: String, value: String)]
+
+    public init(
+        status: Int, code: String, message: String, fieldErrors: [FieldError] = [],
+        headers: [(name: String, value: String)] = []
+    ) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fieldErrors = fieldErrors
+        self.headers = headers
+    }
+
+    public static func == (lhs: HTTPError, rhs: HTTPError) -> Bool {
+        lhs.status == rhs.status && lhs.code == rhs.code && lhs.message == rhs.message
+            && lhs.fieldErrors == rhs.fieldErrors
+    }
+
+    public var body: JSON {
+        var object: JSONObject = ["detail": .string(self.message), "message": .string(self.message), "code": .string(self.code)]
+        if !self.fieldErrors.isEmpty {
+            object["errors"] = .array(self.fieldErrors.map { ["field": .string($0.field), "message": .string($0.message)] })
+        }
+        return .object(object)
+    }
+
+    public var response: Response {
+        Response.json(self.body, status: self.status, headers: self.headers)
+    }
+}
+
+extension HTTPError {
+    public static func badRequest(_ message: String, code: String = "BAD_REQUEST") -> HTTPError {
+        HTTPError(status: 400, code: code, message: message)
+    }
+
+    public static func validation(_ errors: [FieldError]) -> HTTPError {
+        let message = errors.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+        return HTTPError(status: 400, code: "VALIDATION_ERROR", message: message, fieldErrors: errors)
+    }
+
+    public static func notFound(_ message: String = "Not found") -> HTTPError {
+        HTTPError(status: 404, code: "NOT_FOUND", message: message)
+    }
+
+    public static func conflict(_ message: String, code: String = "CONFLICT") -> HTTPError {
+        HTTPError(status: 409, code: code, message: message)
+    }
+
+    public static let serviceUnavailable = HTTPError(
+        status: 503, code: "DATABASE_UNAVAILABLE", message: "The database is unavailable; try again shortly")
+
+    public static let internalError = HTTPError(
+        status: 500, code: "INTERNAL_ERROR", message: "Internal server error")
+}
+
+/// Lets domain errors decide how they are shown without the router knowing them.
+public protocol HTTPErrorConvertible: Error {
+    var httpError: HTTPError { get }
+}
+
+extension Response {
+    /// A JSON response with `Content-Type: application/json`.
+    public static func json(_ value: JSON, status: Int = 200, headers: [(name: String, value: String)] = []) -> Response {
+        Response(
+            status: status,
+            headers: [(name: "Content-Type", value: "application/json; charset=utf-8")] + headers,
+            body: value.serialized())
+    }
+}

@@ -1,0 +1,39 @@
+// speechai-fcgi: the FastCGI responder pool. Run without arguments it is the supervisor; the
+// supervisor starts its workers as `speechai-fcgi worker`.
+import API
+import Foundation
+import ResponderPool
+
+let environment = ProcessInfo.processInfo.environment
+
+let configuration: PoolConfiguration
+do {
+    configuration = try PoolConfiguration(environment: environment)
+} catch {
+    PoolLog.write("speechai-fcgi: \(error)")
+    exit(78)  // EX_CONFIG
+}
+
+if CommandLine.arguments.dropFirst().first == "worker" {
+    guard let databaseURL = environment["DATABASE_URL"], !databaseURL.isEmpty else {
+        PoolLog.write("speechai-fcgi worker: DATABASE_URL is not set")
+        exit(Worker.exitStartupFailure)
+    }
+    exit(
+        Worker.run(configuration: configuration, environment: environment) { worker in
+            let app = App(
+                databaseURL: databaseURL, worker: worker, debugRoutes: environment["SPEECHAI_DEBUG_ROUTES"] == "1")
+            return app.handle
+        })
+}
+
+if environment["DATABASE_URL"]?.isEmpty ?? true {
+    PoolLog.write("speechai-fcgi: DATABASE_URL is not set")
+    exit(78)
+}
+do {
+    exit(try Supervisor(configuration: configuration).run())
+} catch {
+    PoolLog.write("speechai-fcgi: \(error)")
+    exit(1)
+}

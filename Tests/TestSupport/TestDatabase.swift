@@ -1,0 +1,24 @@
+import Foundation
+import PostgreSQL
+
+/// A fresh, empty database in the test cluster that `make test` starts (`SPEECHAI_TEST_PG` holds
+/// its libpq key/value settings without `dbname`). Under `make test` a missing cluster fails the
+/// tests instead of skipping them (`SPEECHAI_TEST_REQUIRE_DATABASE=1`).
+public enum TestDatabase {
+    public static let settings = ProcessInfo.processInfo.environment["SPEECHAI_TEST_PG"]
+    public static let available =
+        settings != nil || ProcessInfo.processInfo.environment["SPEECHAI_TEST_REQUIRE_DATABASE"] == "1"
+
+    public struct Unavailable: Error, CustomStringConvertible {
+        public var description: String { "SPEECHAI_TEST_PG is not set: run the tests with `make test`" }
+    }
+
+    /// Creates a new database and returns its connection settings.
+    public static func create() throws -> String {
+        guard let settings else { throw Unavailable() }
+        let name = "test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
+        let admin = try Connection(url: "\(settings) dbname=postgres")
+        try admin.execute(script: "CREATE DATABASE \(name)")
+        return "\(settings) dbname=\(name)"
+    }
+}

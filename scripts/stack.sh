@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Starts and stops a complete SpeechAI stack in one state directory: a private PostgreSQL
+# cluster, the responder pool and nginx. Used by `make run` (state in var/), by the tests and by
+# the benchmarks (state in a fresh temporary directory each).
+#
+#   scripts/stack.sh start STATE_DIR   (env: HTTP_PORT, PG_PORT, BIN_DIR, SPEECHAI_* for the pool)
+#   scripts/stack.sh stop STATE_DIR
+#   scripts/stack.sh pg-start STATE_DIR | pg-stop STATE_DIR   (PostgreSQL alone)
+#   scripts/stack.sh pool-start STATE_DIR | pool-stop STATE_DIR
+#
+# Every process is stopped by the pid it was started with, never by name.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+command="${1:?usage: stack.sh start|stop|pg-start|pg-stop|pool-start|pool-stop STATE_DIR}"
+STATE="${2:?state directory required}"
+mkdir -p "$STATE/log" "$STATE/run" "$STATE/nginx"
+STATE="$(cd "$STATE" && pwd)"
+HTTP_PORT="${HTTP_PORT:-8000}"
+PG_PORT="${PG_PORT:-54329}"
+BIN_DIR="${BIN_DIR:-$ROOT/.build/release}"
+
+# PostgreSQL refuses to run as root: as root, the cluster belongs to the `postgres` user and lives
+# where that user can reach it. $STATE/pg is the cluster, or a link to it.
+as_pg() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_dir() {
+    if [ -L "$STATE/pg" ] || [ -d "$STATE/pg" ]; then
+        readlink -f "$STATE/pg"
+        return
+    fi
+    local dir="$STATE/pg"
+    if [ "$(id -u)" = 0 ]; then
+        mkdir -p "$dir"
+        chown postgres: "$dir"
+        if ! runuser -u postgres -- test -w "$dir"; then
+            # The checkout is somewhere postgres cannot enter: keep the cluster in a private temp dir.
+            rmdir "$dir"
+            dir="$(mktemp -d /tmp/speechai-pg.XXXXXX)"
+            chown postgres: "$dir"
+            ln -s "$dir" "$STATE/pg"
+        fi
+    else
+        mkdir -p "$dir"
+    fi
+    readlink -f "$STATE/pg"
+}
+
+database_url() {
+    echo "postgresql://speechai@/speechai?host=$(pg_dir)&port=$PG_PORT"
+}
+
+pg_start() {
+    local dir
+    dir="$(pg_dir)"
+    if [ ! -f "$dir/data/PG_VERSION" ]; then
+        as_pg "$PG_BIN/initdb" -D "$dir/data" -U speechai --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$STATE/log/initdb.log" 2>&1
+    fi
+    if ! as_pg "$PG_BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+        as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start \
+            -o "-p $PG_PORT -k $dir -c listen_addresses='' -c max_connections=200 -c shared_buffers=256MB -c fsync=${PG_FSYNC:-on}" >/dev/null
+    fi
+    as_pg "$PG_BIN/psql" -h "$dir" -p "$PG_PORT" -U speechai -d postgres -tAc \
+        "SELECT 1 FROM pg_database WHERE datname = 'speechai'" | grep -q 1 ||
+        as_pg "$PG_BIN/createdb" -h "$dir" -p "$PG_PORT" -U speechai speechai
+    # Files written into $dir by root would be unreadable to postgres; the log stays there.
+    ln -sf "$dir/postgres.log" "$STATE/log/postgres.log"
+}
+
+pg_stop() {
+    if [ -e "$STATE/pg" ]; then
+        local dir
+        dir="$(readlink -f "$STATE/pg")"
+        if [ -f "$dir/data/postmaster.pid" ]; then
+            as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+        fi
+    fi
+}
+
+pool_start() {
+    local socket="$STATE/run/fcgi.sock"
+    export DATABASE_URL="${DATABASE_URL:-$(database_url)}"
+    export SPEECHAI_LISTEN="$socket"
+    export SPEECHAI_SOCKET_MODE="${SPEECHAI_SOCKET_MODE:-0666}"
+    "$BIN_DIR/speechai-fcgi" >>"$STATE/log/fcgi.log" 2>&1 &
+    echo $! >"$STATE/run/fcgi.pid"
+    for _ in $(seq 1 100); do
+        [ -S "$socket" ] && return 0
+        kill -0 "$(cat "$STATE/run/fcgi.pid")" 2>/dev/null || { tail -20 "$STATE/log/fcgi.log" >&2; return 1; }
+        sleep 0.05
+    done
+    echo "stack: the pool did not create $socket" >&2
+    return 1
+}
+
+stop_pid_file() {
+    local file="$1" pid
+    [ -f "$file" ] || return 0
+    pid="$(cat "$file")"
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 1 200); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.05
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$file"
+}
+
+nginx_start() {
+    local user="" access_log="$STATE/log/nginx-access.log"
+    [ "$(id -u)" = 0 ] && user="user root;"
+    [ "${NGINX_ACCESS_LOG:-on}" = off ] && access_log="off"
+    sed -e "s|@STATE@|$STATE|g" -e "s|@ROOT@|$ROOT|g" -e "s|@PORT@|$HTTP_PORT|g" \
+        -e "s|@SOCKET@|$STATE/run/fcgi.sock|g" -e "s|@USER@|$user|g" -e "s|@ACCESS_LOG@|$access_log|g" \
+        "$ROOT/nginx/dev.conf.template" >"$STATE/nginx/nginx.conf"
+    nginx -p "$STATE/nginx" -c "$STATE/nginx/nginx.conf" -t -q
+    nginx -p "$STATE/nginx" -c "$STATE/nginx/nginx.conf"
+    for _ in $(seq 1 100); do
+        [ -s "$STATE/nginx/nginx.pid" ] && break
+        sleep 0.05
+    done
+    cp "$STATE/nginx/nginx.pid" "$STATE/run/nginx.pid"
+}
+
+wait_healthy() {
+    for _ in $(seq 1 200); do
+        if curl -fsS "http://127.0.0.1:$HTTP_PORT/health" >/dev/null 2>&1; then return 0; fi
+        sleep 0.1
+    done
+    echo "stack: http://127.0.0.1:$HTTP_PORT/health did not become healthy; see $STATE/log" >&2
+    return 1
+}
+
+case "$command" in
+    start)
+        pg_start
+        DATABASE_URL="$(database_url)" "$BIN_DIR/speechai" migrate --directory "$ROOT/sql/migrations"
+        pool_start
+        nginx_start
+        wait_healthy
+        echo "DATABASE_URL=$(database_url)" >"$STATE/run/env"
+        ;;
+    stop)
+        stop_pid_file "$STATE/run/nginx.pid"
+        stop_pid_file "$STATE/run/fcgi.pid"
+        pg_stop
+        ;;
+    pg-start) pg_start; database_url ;;
+    pg-stop) pg_stop ;;
+    pool-start) pool_start ;;
+    pool-stop) stop_pid_file "$STATE/run/fcgi.pid" ;;
+    database-url) database_url ;;
+    *) echo "stack.sh: unknown command $command" >&2; exit 2 ;;
+esac
