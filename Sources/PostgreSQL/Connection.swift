@@ -25,6 +25,9 @@ public final class Connection {
             throw DatabaseError(code: .connectionFailure, serverMessage: "out of memory creating the connection")
         }
         self.handle = handle
+        // Server notices (NOTICE, the FATAL of a terminated session) are not errors; libpq would
+        // print them on stderr, in the middle of the request log.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
         guard PQstatus(handle) == CONNECTION_OK else {
             let message = String(cString: PQerrorMessage(handle))
             throw DatabaseError(code: .connectionFailure, serverMessage: message)

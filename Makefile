@@ -1,0 +1,42 @@
+# SpeechAI. `make run` starts everything on http://localhost:$(SPEECHAI_PORT); `make test` runs
+# every test from a clean checkout; `make bench` runs the benchmarks of BENCHMARKS.md.
+SHELL := /bin/bash
+SPEECHAI_PORT ?= 8000
+PG_PORT ?= 54329
+STATE := $(CURDIR)/var
+
+.PHONY: run stop test bench build deps clean
+
+run: deps build
+	@mkdir -p $(STATE)
+	@if [ -f $(STATE)/run/fcgi.pid ] && kill -0 $$(cat $(STATE)/run/fcgi.pid) 2>/dev/null; then \
+		echo "run: already running (make stop first)"; exit 1; fi
+	@BIN_DIR=$(CURDIR)/.build/release HTTP_PORT=$(SPEECHAI_PORT) PG_PORT=$(PG_PORT) scripts/stack.sh start $(STATE)
+	@echo
+	@echo "SpeechAI is running:"
+	@echo "  API          http://localhost:$(SPEECHAI_PORT)/"
+	@echo "  health       http://localhost:$(SPEECHAI_PORT)/health"
+	@echo "  pool status  http://localhost:$(SPEECHAI_PORT)/internal/status?full"
+	@echo "  OpenAPI      http://localhost:$(SPEECHAI_PORT)/openapi.json"
+	@echo "  database     $$(BIN_DIR= PG_PORT=$(PG_PORT) scripts/stack.sh database-url $(STATE))"
+	@echo "  logs         $(STATE)/log/"
+	@echo "Stop with: make stop"
+
+stop:
+	@scripts/stack.sh stop $(STATE)
+	@echo "stopped"
+
+test: deps
+	@scripts/test.sh
+
+bench: deps build
+	@bench/run.sh
+
+build:
+	swift build -c release
+
+deps:
+	@scripts/deps.sh
+
+clean: stop
+	rm -rf .build var

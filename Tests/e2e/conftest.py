@@ -1,0 +1,114 @@
+"""End-to-end fixtures: a real stack (PostgreSQL, the responder pool, nginx) in the state
+directory that scripts/test.sh prepared, driven through scripts/stack.sh."""
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+STACK = ROOT / "scripts" / "stack.sh"
+
+
+class Stack:
+    def __init__(self, state: Path):
+        self.state = state
+        self.port = int(os.environ.get("HTTP_PORT", "18080"))
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.pool_env = {}
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def get(self, path: str, **kwargs):
+        kwargs.setdefault("timeout", 10)
+        return requests.get(self.url(path), **kwargs)
+
+    def run(self, command: str, extra_env=None):
+        env = dict(os.environ)
+        env.update(extra_env or {})
+        subprocess.run([str(STACK), command, str(self.state)], check=True, env=env,
+                       stdout=subprocess.DEVNULL)
+
+    # The pool ------------------------------------------------------------------------------
+    def pool_pid(self) -> int:
+        return int((self.state / "run" / "fcgi.pid").read_text())
+
+    def start_pool(self, **env):
+        """Restarts the pool with the suite's settings plus `env`."""
+        self.stop_pool()
+        settings = {"SPEECHAI_WORKERS": "4", "SPEECHAI_DEBUG_ROUTES": "1"}
+        settings.update(env)
+        self.run("pool-start", settings)
+        wait_until(lambda: self.get("/health").status_code == 200, "pool healthy")
+        wait_until(lambda: self.status()["total processes"] == int(settings["SPEECHAI_WORKERS"]),
+                   "all workers up")
+
+    def stop_pool(self):
+        self.run("pool-stop")
+
+    def status(self, full=False) -> dict:
+        response = self.get("/internal/status" + ("?full" if full else ""))
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def worker_pids(self) -> set:
+        return {process["pid"] for process in self.status(full=True)["processes"]}
+
+    def log(self) -> str:
+        return (self.state / "log" / "fcgi.log").read_text(errors="replace")
+
+    # PostgreSQL ----------------------------------------------------------------------------
+    def stop_postgres(self):
+        self.run("pg-stop")
+
+    def start_postgres(self):
+        self.run("pg-start")
+
+
+def wait_until(predicate, what, timeout=15.0, interval=0.05):
+    deadline = time.monotonic() + timeout
+    last_error = None
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return
+        except Exception as error:  # the thing waited for may fail until it is ready
+            last_error = error
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what} (last error: {last_error})")
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead for our purposes.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def stack():
+    state = Path(os.environ["SPEECHAI_STACK_STATE"])
+    stack = Stack(state)
+    env = {"SPEECHAI_WORKERS": "4", "SPEECHAI_DEBUG_ROUTES": "1"}
+    stack.run("start", env)
+    yield stack
+    stack.run("stop")
+
+
+@pytest.fixture
+def pool(stack):
+    """A freshly started pool with the default test settings, for tests that disturb it."""
+    stack.start_pool()
+    yield stack
+    if not process_alive(stack.pool_pid()):
+        stack.start_pool()
