@@ -30,7 +30,7 @@ test: deps
 	@scripts/test.sh
 
 bench: deps build
-	@bench/run.sh
+	@bench/bench.py
 
 build:
 	swift build -c release

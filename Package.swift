@@ -20,14 +20,15 @@ let package = Package(
 
         // Thin infrastructure layers.
         .target(name: "JSON"),
+        .target(name: "Time"),
         .target(name: "FastCGI", dependencies: ["CFastCGI"]),
-        .target(name: "ResponderPool", dependencies: ["CPool", "FastCGI"]),
-        .target(name: "PostgreSQL", dependencies: ["CLibPQ"]),
+        .target(name: "ResponderPool", dependencies: ["CPool", "FastCGI", "Time"]),
+        .target(name: "PostgreSQL", dependencies: ["CLibPQ", "Time"]),
         .target(name: "Routing", dependencies: ["FastCGI", "JSON"]),
         .target(name: "Migrations", dependencies: ["PostgreSQL"]),
 
         // The HTTP API.
-        .target(name: "API", dependencies: ["Routing", "PostgreSQL", "ResponderPool", "JSON"]),
+        .target(name: "API", dependencies: ["Routing", "PostgreSQL", "ResponderPool", "JSON", "Time"]),
 
         // Executables.
         .executableTarget(name: "speechai-fcgi", dependencies: ["API", "ResponderPool"]),
@@ -38,11 +39,12 @@ let package = Package(
 
         // Tests mirror the modules.
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "TimeTests", dependencies: ["Time"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing"]),
         .testTarget(name: "ResponderPoolTests", dependencies: ["ResponderPool"]),
         .target(name: "TestSupport", dependencies: ["PostgreSQL"], path: "Tests/TestSupport"),
-        .testTarget(name: "PostgreSQLTests", dependencies: ["PostgreSQL", "TestSupport"]),
+        .testTarget(name: "PostgreSQLTests", dependencies: ["PostgreSQL", "Time", "TestSupport"]),
         .testTarget(name: "MigrationsTests", dependencies: ["Migrations", "PostgreSQL", "TestSupport"]),
     ]
 )

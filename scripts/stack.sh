@@ -7,6 +7,7 @@
 #   scripts/stack.sh stop STATE_DIR
 #   scripts/stack.sh pg-start STATE_DIR | pg-stop STATE_DIR   (PostgreSQL alone)
 #   scripts/stack.sh pool-start STATE_DIR | pool-stop STATE_DIR
+#   scripts/stack.sh nginx-start STATE_DIR | nginx-stop STATE_DIR (env FCGI_SOCKET: another upstream)
 #
 # Every process is stopped by the pid it was started with, never by name.
 set -euo pipefail
@@ -116,7 +117,7 @@ nginx_start() {
     [ "$(id -u)" = 0 ] && user="user root;"
     [ "${NGINX_ACCESS_LOG:-on}" = off ] && access_log="off"
     sed -e "s|@STATE@|$STATE|g" -e "s|@ROOT@|$ROOT|g" -e "s|@PORT@|$HTTP_PORT|g" \
-        -e "s|@SOCKET@|$STATE/run/fcgi.sock|g" -e "s|@USER@|$user|g" -e "s|@ACCESS_LOG@|$access_log|g" \
+        -e "s|@SOCKET@|${FCGI_SOCKET:-$STATE/run/fcgi.sock}|g" -e "s|@USER@|$user|g" -e "s|@ACCESS_LOG@|$access_log|g" \
         "$ROOT/nginx/dev.conf.template" >"$STATE/nginx/nginx.conf"
     nginx -p "$STATE/nginx" -c "$STATE/nginx/nginx.conf" -t -q
     nginx -p "$STATE/nginx" -c "$STATE/nginx/nginx.conf"
@@ -154,6 +155,8 @@ case "$command" in
     pg-stop) pg_stop ;;
     pool-start) pool_start ;;
     pool-stop) stop_pid_file "$STATE/run/fcgi.pid" ;;
+    nginx-start) nginx_start ;;
+    nginx-stop) stop_pid_file "$STATE/run/nginx.pid" ;;
     database-url) database_url ;;
     *) echo "stack.sh: unknown command $command" >&2; exit 2 ;;
 esac

@@ -3,6 +3,7 @@ import JSON
 import PostgreSQL
 import ResponderPool
 import Routing
+import Time
 
 /// Everything a handler may use while serving one request in a worker.
 public struct AppContext {
@@ -16,20 +17,19 @@ public struct AppContext {
 public final class App {
     public static let version = "1.0.0"
 
-    private let router: Router<AppContext>
-    private let context: AppContext
+    private let router: Router
 
     /// - Parameter debugRoutes: adds `/internal/debug/*` (a slow request on demand), which the
     ///   pool's end-to-end tests need; never enabled in production (`SPEECHAI_DEBUG_ROUTES`).
     public init(databaseURL: String, worker: WorkerContext?, debugRoutes: Bool = false) {
-        self.context = AppContext(database: DatabaseSession(url: databaseURL), worker: worker, version: App.version)
+        let context = AppContext(database: DatabaseSession(url: databaseURL), worker: worker, version: App.version)
         self.router = Router(renderError: App.renderError)
-        SystemRoutes.register(on: self.router)
-        if debugRoutes { SystemRoutes.registerDebug(on: self.router) }
+        SystemRoutes.register(on: self.router, context: context)
+        if debugRoutes { SystemRoutes.registerDebug(on: self.router, context: context) }
     }
 
     public func handle(_ request: Request) -> Response {
-        self.router.respond(to: request, context: self.context)
+        self.router.respond(to: request)
     }
 
     /// Maps errors that escaped a handler to what the client sees; unexpected ones are logged

@@ -4,24 +4,25 @@ import JSON
 import PostgreSQL
 import ResponderPool
 import Routing
+import Time
 
 /// `GET /`, the health checks and the pool's status page.
 enum SystemRoutes {
-    static func register(on router: Router<AppContext>) {
-        router.get("/") { _, _, context in
+    static func register(on router: Router, context: AppContext) {
+        router.get("/") { _, _ in
             .json([
                 "message": "SpeechAI API", "version": .string(context.version), "status": "active", "docs": "/docs",
             ])
         }
-        router.get("/health", health)
-        router.get("/api/v1/health", health)
-        router.get("/internal/status", status)
+        router.get("/health") { request, _ in health(request, context) }
+        router.get("/api/v1/health") { request, _ in health(request, context) }
+        router.get("/internal/status") { request, _ in try status(request, context) }
     }
 
     /// `GET /internal/debug/sleep?seconds=S`: holds the worker busy in a `pg_sleep` (0–60 s), for
     /// testing draining and the request time limit.
-    static func registerDebug(on router: Router<AppContext>) {
-        router.get("/internal/debug/sleep") { request, _, context in
+    static func registerDebug(on router: Router, context: AppContext) {
+        router.get("/internal/debug/sleep") { request, _ in
             guard let text = request.query["seconds"], let seconds = Double(text), (0...60).contains(seconds) else {
                 throw HTTPError.validation([.init(field: "seconds", message: "must be a number from 0 to 60")])
             }
@@ -33,7 +34,7 @@ enum SystemRoutes {
     }
 
     /// 200 `healthy`/`connected` when a `SELECT 1` succeeds, else 503 `unhealthy`/`disconnected`.
-    static func health(_ request: Request, _ parameters: PathParameters, _ context: AppContext) -> Response {
+    static func health(_ request: Request, _ context: AppContext) -> Response {
         let timestamp = Timestamp.now().rfc3339
         do {
             try context.database.withConnection { connection in
@@ -48,7 +49,7 @@ enum SystemRoutes {
 
     /// PHP-FPM's status fields as JSON; `?full` adds one entry per worker. nginx exposes
     /// `/internal/` to loopback clients only.
-    static func status(_ request: Request, _ parameters: PathParameters, _ context: AppContext) throws -> Response {
+    static func status(_ request: Request, _ context: AppContext) throws -> Response {
         guard let worker = context.worker else { throw HTTPError.notFound("Not running in a responder pool") }
         let snapshot = worker.scoreboard.snapshot()
         let queue = listenQueue(descriptor: worker.listenDescriptor)

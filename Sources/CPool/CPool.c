@@ -7,6 +7,7 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -27,12 +28,17 @@ cpool_slot *cpool_scoreboard_slot(cpool_scoreboard *board, uint32_t index) {
     return &board->slots[index];
 }
 
-void cpool_slot_begin_request(cpool_slot *slot, const char *method, const char *uri, int64_t now_us) {
+static void copy_truncated(char *target, size_t capacity, const uint8_t *source, size_t length) {
+    if (length > capacity - 1) length = capacity - 1;
+    if (length > 0) memcpy(target, source, length);
+    target[length] = 0;
+}
+
+void cpool_slot_begin_request(cpool_slot *slot, const uint8_t *method, size_t method_length, const uint8_t *uri,
+                              size_t uri_length, int64_t now_us) {
     // The request text is informational; a reader may see it half-updated, never out of bounds.
-    strncpy(slot->method, method, sizeof slot->method - 1);
-    slot->method[sizeof slot->method - 1] = 0;
-    strncpy(slot->uri, uri, sizeof slot->uri - 1);
-    slot->uri[sizeof slot->uri - 1] = 0;
+    copy_truncated(slot->method, sizeof slot->method, method, method_length);
+    copy_truncated(slot->uri, sizeof slot->uri, uri, uri_length);
     __atomic_store_n(&slot->state_since_us, now_us, __ATOMIC_RELAXED);
     __atomic_store_n(&slot->state, CPOOL_SLOT_BUSY, __ATOMIC_RELEASE);
 }
@@ -106,7 +112,7 @@ int cpool_install_drain_handler(void) {
 
 int cpool_drain_requested(void) { return drain_requested != 0; }
 
-int cpool_wait_for_connection(int listen_fd) {
+int cpool_wait_for_connection(int listen_fd, int timeout_ms) {
     static int epoll_fd = -1;
     if (epoll_fd < 0) {
         epoll_fd = epoll_create1(EPOLL_CLOEXEC);
@@ -119,17 +125,20 @@ int cpool_wait_for_connection(int listen_fd) {
     for (;;) {
         if (drain_requested) return 0;
         struct epoll_event events[2];
-        int ready = epoll_wait(epoll_fd, events, 2, -1);
+        int ready = epoll_wait(epoll_fd, events, 2, timeout_ms);
         if (ready < 0) {
             if (errno == EINTR) continue;
             return -1;
         }
+        if (ready == 0) return 2;
         if (drain_requested) return 0;
         for (int i = 0; i < ready; i++) {
             if (events[i].data.fd == listen_fd) return 1;
         }
     }
 }
+
+void cpool_tune_allocator(void) { mallopt(M_MXFAST, 0); }
 
 int cpool_die_with_parent(int signal, int32_t expected_parent) {
     if (prctl(PR_SET_PDEATHSIG, signal) != 0) return -1;

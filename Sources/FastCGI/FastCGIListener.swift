@@ -16,6 +16,10 @@ public final class FastCGIListener {
 
     private let request: UnsafeMutablePointer<FCGX_Request>
     public let maximumBodyBytes: Int
+    /// Whether the socket is a unix socket, where the lingering close can be skipped (see `respond`).
+    private let isUnixSocket: Bool
+    /// Whether the current request's body was read to the end.
+    private var bodyConsumed = false
 
     /// - Parameters:
     ///   - descriptor: the listening socket (fd 0 when started the spawn-fcgi way).
@@ -26,6 +30,12 @@ public final class FastCGIListener {
         self.request.initialize(to: FCGX_Request())
         guard FCGX_InitRequest(self.request, descriptor, 0) == 0 else { throw FastCGIError.initialisationFailed }
         self.maximumBodyBytes = maximumBodyBytes
+        var address = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        self.isUnixSocket = named == 0 && address.ss_family == sa_family_t(AF_UNIX)
     }
 
     deinit {
@@ -41,31 +51,44 @@ public final class FastCGIListener {
             return .failed(errno: -status)
         }
         let parameters = self.copyParameters()
-        let contentLength = Int(parameters["CONTENT_LENGTH"] ?? "") ?? 0
-        if contentLength > self.maximumBodyBytes {
-            return .bodyTooLarge(Request(parameters: parameters, body: []), contentLength: contentLength)
+        if parameters.contentLength > self.maximumBodyBytes {
+            self.bodyConsumed = false
+            return .bodyTooLarge(Request(parameters, body: []), contentLength: parameters.contentLength)
         }
-        return .request(Request(parameters: parameters, body: self.readBody(length: contentLength)))
+        let body = self.readBody(length: parameters.contentLength)
+        self.bodyConsumed = body.count == parameters.contentLength
+        return .request(Request(parameters, body: body))
     }
 
     /// Writes the whole response and ends the request, flushing it to nginx.
+    ///
+    /// libfcgi closes a connection "lingering": shut down writing, then wait until nginx closes
+    /// its end, so that unread input cannot turn into a TCP reset that destroys the response in
+    /// flight. On a unix socket queued data is always delivered before a reset, so once the body
+    /// was read the worker closes at once (FCGX_Detach skips the wait) and is free for the next
+    /// request instead of sleeping on nginx.
     public func respond(_ response: Response) {
-        let bytes = response.encoded()
+        self.write(response.head())
+        self.write(response.body)
+        if self.isUnixSocket && self.bodyConsumed { FCGX_Detach(self.request) }
+        FCGX_Finish_r(self.request)
+    }
+
+    private func write(_ bytes: [UInt8]) {
         bytes.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { characters in
                 _ = FCGX_PutStr(characters.baseAddress, Int32(characters.count), self.request.pointee.out)
             }
         }
-        FCGX_Finish_r(self.request)
     }
 
-    private func copyParameters() -> [String: String] {
-        var parameters: [String: String] = [:]
+    private func copyParameters() -> CGIParameters {
+        var parameters = CGIParameters()
         guard var cursor = self.request.pointee.envp else { return parameters }
         while let entry = cursor.pointee {
-            let pair = String(cString: entry)
-            if let separator = pair.firstIndex(of: "=") {
-                parameters[String(pair[..<separator])] = String(pair[pair.index(after: separator)...])
+            if let separator = strchr(entry, Int32(UInt8(ascii: "="))) {
+                let name = UnsafeRawBufferPointer(start: entry, count: separator - entry)
+                parameters.add(name: name, value: { String(cString: separator + 1) })
             }
             cursor += 1
         }

@@ -1,49 +1,126 @@
-/// One HTTP request as nginx hands it over FastCGI: the CGI parameters, copied into Swift strings
-/// as soon as they arrive (libfcgi reuses its buffers on the next accept), and the body.
+import Glibc
+
+/// One HTTP request as nginx hands it over FastCGI: the CGI parameters it needs, copied into Swift
+/// strings as soon as they arrive (libfcgi reuses its buffers on the next accept), and the body.
 public struct Request: Sendable {
     public let method: String
+    /// `REQUEST_URI` as sent: path and query, still percent-encoded.
+    public let uri: String
     /// The request path without its query, as sent (still percent-encoded).
     public let path: String
     /// The path split on `/` with each segment percent-decoded; empty segments dropped.
     public let pathSegments: [String]
     public let query: QueryParameters
-    /// Request headers from the `HTTP_*` parameters, keyed in lower case with dashes (`content-type`).
-    public let headers: [String: String]
+    /// Request headers from the `HTTP_*` parameters (and `CONTENT_TYPE`), named in lower case with
+    /// dashes: `content-type`, `idempotency-key`. A request has a handful: a list beats a hash table.
+    public let headers: [HTTPHeader]
+    public let remoteAddress: String
+    /// `CONTENT_LENGTH` as announced (the body may be shorter if the client went away).
+    public let contentLength: Int
     public let body: [UInt8]
-    /// Every FastCGI parameter (`REMOTE_ADDR`, `SERVER_PORT`, …).
-    public let parameters: [String: String]
 
-    public init(parameters: [String: String], body: [UInt8]) {
-        self.parameters = parameters
-        self.method = parameters["REQUEST_METHOD"] ?? "GET"
-        let uri = parameters["REQUEST_URI"] ?? parameters["DOCUMENT_URI"] ?? "/"
+    init(_ parameters: CGIParameters, body: [UInt8]) {
+        self.method = parameters.method
+        let uri = parameters.uri ?? "/"
+        self.uri = uri
         let pathPart: Substring
         let queryPart: Substring
-        if let mark = uri.firstIndex(of: "?") {
+        if let mark = uri.utf8.firstIndex(of: UInt8(ascii: "?")) {
             pathPart = uri[..<mark]
-            queryPart = uri[uri.index(after: mark)...]
+            queryPart = uri[uri.utf8.index(after: mark)...]
         } else {
             pathPart = Substring(uri)
-            queryPart = Substring(parameters["QUERY_STRING"] ?? "")
+            queryPart = Substring(parameters.queryString ?? "")
         }
         self.path = String(pathPart)
-        self.pathSegments = pathPart.split(separator: "/").map { PercentDecoding.decode($0, plusAsSpace: false) }
+        self.pathSegments = Request.segments(of: pathPart)
         self.query = QueryParameters(parsing: queryPart)
-        var headers: [String: String] = [:]
-        for (key, value) in parameters where key.hasPrefix("HTTP_") {
-            headers[String(key.dropFirst(5).lowercased().map { $0 == "_" ? "-" : $0 })] = value
-        }
-        if let contentType = parameters["CONTENT_TYPE"], !contentType.isEmpty { headers["content-type"] = contentType }
-        self.headers = headers
+        self.headers = parameters.headers
+        self.remoteAddress = parameters.remoteAddress
+        self.contentLength = parameters.contentLength
         self.body = body
     }
 
-    public var remoteAddress: String { self.parameters["REMOTE_ADDR"] ?? "" }
+    /// Splits on `/` over the UTF-8 view (the generic `split` costs more than the rest of the
+    /// request's parsing) and percent-decodes each non-empty segment.
+    static func segments(of path: Substring) -> [String] {
+        var segments: [String] = []
+        let utf8 = path.utf8
+        var start = utf8.startIndex
+        var index = start
+        while true {
+            if index == utf8.endIndex || utf8[index] == UInt8(ascii: "/") {
+                if start != index { segments.append(PercentDecoding.decode(path[start..<index], plusAsSpace: false)) }
+                if index == utf8.endIndex { return segments }
+                start = utf8.index(after: index)
+            }
+            index = utf8.index(after: index)
+        }
+    }
+
+    /// The first value of the header `name` (lower case, dashes).
+    public func header(_ name: String) -> String? {
+        self.headers.first(where: { $0.name == name })?.value
+    }
+
+    /// A request from CGI parameters given as a dictionary (tests; tools).
+    public init(parameters: [String: String], body: [UInt8]) {
+        var collected = CGIParameters()
+        for (name, value) in parameters {
+            var name = name
+            name.withUTF8 { collected.add(name: UnsafeRawBufferPointer($0), value: { value }) }
+        }
+        self.init(collected, body: body)
+    }
+}
+
+/// Picks the CGI parameters a `Request` uses out of the thirty-odd nginx sends, making strings
+/// only of those (this runs for every request).
+struct CGIParameters {
+    var method = "GET"
+    var uri: String?
+    var queryString: String?
+    var contentLength = 0
+    var remoteAddress = ""
+    var headers: [HTTPHeader] = []
+
+    mutating func add(name: UnsafeRawBufferPointer, value: () -> String) {
+        func named(_ literal: StaticString) -> Bool {
+            literal.utf8CodeUnitCount == name.count && memcmp(literal.utf8Start, name.baseAddress!, name.count) == 0
+        }
+        if name.count > 5, memcmp(name.baseAddress!, "HTTP_", 5) == 0 {
+            let headerName = String(unsafeUninitializedCapacity: name.count - 5) { buffer in
+                for (index, byte) in name.dropFirst(5).enumerated() {
+                    buffer[index] = byte == UInt8(ascii: "_") ? UInt8(ascii: "-") : (byte | (byte >= 65 && byte <= 90 ? 0x20 : 0))
+                }
+                return name.count - 5
+            }
+            self.headers.append(HTTPHeader(headerName, value()))
+        } else if named("REQUEST_METHOD") {
+            self.method = value()
+        } else if named("REQUEST_URI") {
+            self.uri = value()
+        } else if named("QUERY_STRING") {
+            self.queryString = value()
+        } else if named("CONTENT_LENGTH") {
+            self.contentLength = Int(value()) ?? 0
+        } else if named("CONTENT_TYPE") {
+            let contentType = value()
+            if !contentType.isEmpty { self.headers.append(HTTPHeader("content-type", contentType)) }
+        } else if named("REMOTE_ADDR") {
+            self.remoteAddress = value()
+        }
+    }
 }
 
 /// Decoded `application/x-www-form-urlencoded` query parameters, in order; a name may repeat.
 public struct QueryParameters: Sendable, Equatable {
-    public let items: [(name: String, value: String)]
+    public struct Item: Sendable, Equatable {
+        public let name: String
+        public let value: String
+    }
+
+    public let items: [Item]
 
     public init(parsing query: Substring) {
         self.items = query.split(separator: "&").compactMap { pair in
@@ -51,16 +128,12 @@ public struct QueryParameters: Sendable, Equatable {
             let name = PercentDecoding.decode(parts[0], plusAsSpace: true)
             guard !name.isEmpty else { return nil }
             let value = parts.count > 1 ? PercentDecoding.decode(parts[1], plusAsSpace: true) : ""
-            return (name: name, value: value)
+            return Item(name: name, value: value)
         }
     }
 
     /// The first value given for `name`.
     public subscript(name: String) -> String? { self.items.first(where: { $0.name == name })?.value }
-
-    public static func == (lhs: QueryParameters, rhs: QueryParameters) -> Bool {
-        lhs.items.count == rhs.items.count && zip(lhs.items, rhs.items).allSatisfy { $0 == $1 }
-    }
 }
 
 enum PercentDecoding {

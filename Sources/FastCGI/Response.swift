@@ -1,10 +1,22 @@
+/// One response header. A struct rather than a tuple: arrays of tuples cost a runtime metadata
+/// lookup on every use, and this is on every response.
+public struct HTTPHeader: Sendable, Equatable {
+    public let name: String
+    public let value: String
+
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
 /// An HTTP response to be written back through FastCGI.
 public struct Response: Sendable {
     public var status: Int
-    public var headers: [(name: String, value: String)]
+    public var headers: [HTTPHeader]
     public var body: [UInt8]
 
-    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+    public init(status: Int, headers: [HTTPHeader] = [], body: [UInt8] = []) {
         self.status = status
         self.headers = headers
         self.body = body
@@ -14,16 +26,25 @@ public struct Response: Sendable {
         self.headers.first(where: { $0.name.lowercased() == name.lowercased() })?.value
     }
 
-    /// The CGI response head (`Status:` line and headers) followed by the body, ready for one write.
-    public func encoded() -> [UInt8] {
-        var head = "Status: \(self.status) \(Response.reasonPhrase(self.status))\r\n"
+    /// The CGI response head: the `Status:` line, the headers and `Content-Length`.
+    public func head() -> [UInt8] {
+        var head: [UInt8] = []
+        head.reserveCapacity(128 + self.headers.count * 48)
+        head.append(contentsOf: "Status: ".utf8)
+        head.append(contentsOf: String(self.status).utf8)
+        head.append(UInt8(ascii: " "))
+        head.append(contentsOf: Response.reasonPhrase(self.status).utf8)
+        head.append(contentsOf: "\r\n".utf8)
         for header in self.headers {
-            head += "\(header.name): \(header.value)\r\n"
+            head.append(contentsOf: header.name.utf8)
+            head.append(contentsOf: ": ".utf8)
+            head.append(contentsOf: header.value.utf8)
+            head.append(contentsOf: "\r\n".utf8)
         }
-        head += "Content-Length: \(self.body.count)\r\n\r\n"
-        var bytes = Array(head.utf8)
-        bytes.append(contentsOf: self.body)
-        return bytes
+        head.append(contentsOf: "Content-Length: ".utf8)
+        head.append(contentsOf: String(self.body.count).utf8)
+        head.append(contentsOf: "\r\n\r\n".utf8)
+        return head
     }
 
     public static func reasonPhrase(_ status: Int) -> String {

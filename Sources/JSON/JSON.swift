@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A JSON value that keeps object key order and numbers exact.
 ///
@@ -16,14 +16,32 @@ public enum JSON: Sendable, Equatable {
 
 /// An ordered JSON object: rendering follows insertion order, so responses read like the API document.
 public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
-    public private(set) var entries: [(key: String, value: JSON)]
+    /// A struct rather than a tuple: arrays of tuples cost a runtime metadata lookup per use.
+    public struct Entry: Sendable, Equatable {
+        public let key: String
+        public var value: JSON
 
-    public init(_ entries: [(key: String, value: JSON)] = []) {
+        public init(key: String, value: JSON) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    public private(set) var entries: [Entry]
+
+    public init(_ entries: [Entry] = []) {
         self.entries = entries
     }
 
     public init(dictionaryLiteral elements: (String, JSON)...) {
-        self.entries = elements.map { (key: $0.0, value: $0.1) }
+        self.entries = JSONObject.entries(elements)
+    }
+
+    static func entries(_ elements: [(String, JSON)]) -> [Entry] {
+        var entries: [Entry] = []
+        entries.reserveCapacity(elements.count)
+        for (key, value) in elements { entries.append(Entry(key: key, value: value)) }
+        return entries
     }
 
     public subscript(key: String) -> JSON? {
@@ -32,17 +50,12 @@ public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
             if let index = self.entries.firstIndex(where: { $0.key == key }) {
                 if let newValue { self.entries[index].value = newValue } else { self.entries.remove(at: index) }
             } else if let newValue {
-                self.entries.append((key: key, value: newValue))
+                self.entries.append(Entry(key: key, value: newValue))
             }
         }
     }
 
     public var keys: [String] { self.entries.map(\.key) }
-
-    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
-        lhs.entries.count == rhs.entries.count
-            && zip(lhs.entries, rhs.entries).allSatisfy { $0.key == $1.key && $0.value == $1.value }
-    }
 }
 
 extension JSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
@@ -53,7 +66,7 @@ extension JSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Express
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     public init(arrayLiteral elements: JSON...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSON)...) {
-        self = .object(JSONObject(elements.map { (key: $0.0, value: $0.1) }))
+        self = .object(JSONObject(JSONObject.entries(elements)))
     }
     public init(nilLiteral: ()) { self = .null }
 }

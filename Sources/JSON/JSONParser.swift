@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Why a request body is not acceptable JSON. `description` is safe to show to a client.
 public struct JSONParseError: Error, Equatable, CustomStringConvertible {

@@ -7,7 +7,8 @@ import Glibc
 /// Not thread-safe: each worker process owns exactly one.
 public final class Connection {
     private let handle: OpaquePointer
-    private var preparedStatements: [String: String] = [:]
+    /// Statement names by SQL text, kept as C strings so that running one allocates nothing.
+    private var preparedStatements: [String: [CChar]] = [:]
     private var transactionDepth = 0
 
     /// Connects and pins the session settings the decoders rely on (ISO dates, UTC).
@@ -58,7 +59,10 @@ public final class Connection {
     public func query(_ query: SQLQuery) throws(DatabaseError) -> QueryResult {
         let name = try self.prepare(query)
         let result = withOptionalCStrings(query.parameters) { parameterPointers in
-            PQexecPrepared(self.handle, name, Int32(query.parameters.count), parameterPointers, nil, nil, 0)
+            name.withUnsafeBufferPointer { namePointer in
+                PQexecPrepared(
+                    self.handle, namePointer.baseAddress, Int32(query.parameters.count), parameterPointers, nil, nil, 0)
+            }
         }
         return try self.consume(result)
     }
@@ -86,10 +90,12 @@ public final class Connection {
         }
     }
 
-    private func prepare(_ query: SQLQuery) throws(DatabaseError) -> String {
+    private func prepare(_ query: SQLQuery) throws(DatabaseError) -> [CChar] {
         if let name = self.preparedStatements[query.sql] { return name }
-        let name = "s\(self.preparedStatements.count + 1)"
-        let result = PQprepare(self.handle, name, query.sql, Int32(query.parameters.count), nil)
+        let name = Array("s\(self.preparedStatements.count + 1)".utf8CString)
+        let result = name.withUnsafeBufferPointer { namePointer in
+            PQprepare(self.handle, namePointer.baseAddress, query.sql, Int32(query.parameters.count), nil)
+        }
         _ = try self.consume(result)
         self.preparedStatements[query.sql] = name
         return name
@@ -148,6 +154,7 @@ private func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>
 }
 
 private func withOptionalCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    if strings.isEmpty { return body([]) }
     let copies: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0)! } }
     defer { copies.forEach { free($0) } }
     return body(copies.map { $0.map { UnsafePointer($0) } })

@@ -1,19 +1,16 @@
-import Foundation
+import FoundationEssentials
+import Time
 
 /// The rows of one statement, copied out of libpq's result (text format) so that the result can
 /// be freed right away.
 public struct QueryResult: Sendable, RandomAccessCollection {
     public let columns: [String]
-    let columnIndex: [String: Int]
     let values: [[String?]]
     /// Rows inserted, updated or deleted (`PQcmdTuples`); 0 for other statements.
     public let affectedRows: Int
 
     init(columns: [String], values: [[String?]], affectedRows: Int) {
         self.columns = columns
-        var index: [String: Int] = [:]
-        for (position, name) in columns.enumerated() where index[name] == nil { index[name] = position }
-        self.columnIndex = index
         self.values = values
         self.affectedRows = affectedRows
     }
@@ -30,7 +27,9 @@ public struct Row: Sendable {
     let row: Int
 
     public func raw(_ column: String) throws(RowDecodingError) -> String? {
-        guard let position = self.result.columnIndex[column] else {
+        // A linear search beats building a dictionary for every result: rows are read a few
+        // columns at a time and column names are short.
+        guard let position = self.result.columns.firstIndex(of: column) else {
             throw RowDecodingError(column: column, expected: "column (not in the result)")
         }
         return self.result.values[self.row][position]
@@ -75,7 +74,7 @@ public struct Row: Sendable {
     }
 
     public func optionalTimestamp(_ column: String) throws(RowDecodingError) -> Timestamp? {
-        try self.decode(column, "timestamptz") { Timestamp(postgresText: $0) }
+        try self.decode(column, "timestamptz") { Timestamp(parsing: $0) }
     }
     public func timestamp(_ column: String) throws(RowDecodingError) -> Timestamp {
         try self.required(column, "timestamptz", try self.optionalTimestamp(column))
@@ -148,10 +147,16 @@ public enum PostgresArray {
 
     /// The literal for a one-dimensional array of text values, every element quoted.
     public static func literal(_ values: [String]) -> String {
-        let elements = values.map { value -> String in
-            let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            return "\"\(escaped)\""
+        var literal = "{"
+        for (index, value) in values.enumerated() {
+            if index > 0 { literal += "," }
+            literal += "\""
+            for character in value.unicodeScalars {
+                if character == "\\" || character == "\"" { literal += "\\" }
+                literal.unicodeScalars.append(character)
+            }
+            literal += "\""
         }
-        return "{" + elements.joined(separator: ",") + "}"
+        return literal + "}"
     }
 }

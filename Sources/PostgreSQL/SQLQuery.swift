@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Time
 
 /// SQL text with its parameters bound, never spliced: every interpolated value becomes `$n`.
 ///
@@ -46,7 +47,7 @@ public struct SQLQuery: Sendable, ExpressibleByStringInterpolation, CustomString
         public mutating func appendInterpolation(_ value: Int64?) { self.bind(value.map { String($0) }) }
         public mutating func appendInterpolation(_ value: Bool?) { self.bind(value.map { $0 ? "true" : "false" }) }
         public mutating func appendInterpolation(_ value: Decimal?) { self.bind(value.map { $0.description }) }
-        public mutating func appendInterpolation(_ value: Timestamp?) { self.bind(value?.postgresText) }
+        public mutating func appendInterpolation(_ value: Timestamp?) { self.bind(value?.rfc3339) }
         /// A `text[]`/`int[]` literal.
         public mutating func appendInterpolation(_ values: [String]) { self.bind(PostgresArray.literal(values)) }
     }

@@ -15,6 +15,8 @@ public struct PoolConfiguration: Sendable, Equatable {
     public var listen: Listen
     public var workers: Int
     /// Requests a worker serves before it is replaced (0 = never), as PHP-FPM's `pm.max_requests`.
+    /// Each worker adds up to 1/8 more at random (gunicorn's `max_requests_jitter`), so workers
+    /// that share the load evenly are not all replaced at the same moment.
     public var maxRequests: Int
     /// A worker busy on one request longer than this is killed and replaced.
     public var requestTimeLimitSeconds: Double
@@ -57,7 +59,7 @@ public struct PoolConfiguration: Sendable, Equatable {
             throw .configuration("SPEECHAI_LISTEN=\(value): expected a socket path, host:port or fd:N")
         }
         self.workers = Int(try number("SPEECHAI_WORKERS", Double(PoolConfiguration.defaultWorkers), 1...256))
-        self.maxRequests = Int(try number("SPEECHAI_MAX_REQUESTS", 10_000, 0...1e12))
+        self.maxRequests = Int(try number("SPEECHAI_MAX_REQUESTS", 50_000, 0...1e12))
         self.requestTimeLimitSeconds = try number("SPEECHAI_REQUEST_TIME_LIMIT", 120, 0.1...86_400)
         self.slowRequestSeconds = try number("SPEECHAI_SLOW_REQUEST_SECONDS", 1, 0.001...86_400)
         self.drainTimeoutSeconds = try number(

@@ -1,5 +1,6 @@
 import CPool
 import Glibc
+import Time
 
 /// The pool's shared-memory scoreboard, as Apache and PHP-FPM keep one: a header of pool-wide
 /// counters and one slot per worker. The supervisor creates it; every worker maps the same memory
@@ -26,7 +27,7 @@ public final class Scoreboard: @unchecked Sendable {
         let scoreboard = try Scoreboard.map(descriptor: descriptor, slots: slots)
         scoreboard.board.pointee.magic = CPOOL_SCOREBOARD_MAGIC
         scoreboard.board.pointee.slot_count = UInt32(slots)
-        scoreboard.board.pointee.start_time_us = PoolClock.nowMicroseconds()
+        scoreboard.board.pointee.start_time_us = Timestamp.now().microsecondsSinceEpoch
         return scoreboard
     }
 
@@ -60,14 +61,22 @@ public final class Scoreboard: @unchecked Sendable {
 
     func workerStarted(slot index: Int, pid: Int32) {
         let slot = self.slot(index)
-        cpool_atomic_store64(&slot.pointee.state_since_us, PoolClock.nowMicroseconds())
+        cpool_atomic_store64(&slot.pointee.state_since_us, Timestamp.now().microsecondsSinceEpoch)
         cpool_atomic_store(&slot.pointee.requests, 0)
         cpool_atomic_store32(&slot.pointee.pid, pid)
         cpool_atomic_store32(&slot.pointee.state, Int32(CPOOL_SLOT_IDLE))
     }
 
     func requestStarted(slot index: Int, method: String, uri: String) {
-        cpool_slot_begin_request(self.slot(index), method, uri, PoolClock.nowMicroseconds())
+        var method = method
+        var uri = uri
+        let now = Timestamp.now().microsecondsSinceEpoch
+        method.withUTF8 { methodBytes in
+            uri.withUTF8 { uriBytes in
+                cpool_slot_begin_request(
+                    self.slot(index), methodBytes.baseAddress, methodBytes.count, uriBytes.baseAddress, uriBytes.count, now)
+            }
+        }
         cpool_atomic_add(&self.board.pointee.accepted_conn, 1)
         var live = 0
         var busy = 0
@@ -82,7 +91,7 @@ public final class Scoreboard: @unchecked Sendable {
     }
 
     func requestFinished(slot index: Int, durationMicroseconds: Int64, slow: Bool) {
-        cpool_slot_end_request(self.slot(index), PoolClock.nowMicroseconds(), durationMicroseconds)
+        cpool_slot_end_request(self.slot(index), Timestamp.now().microsecondsSinceEpoch, durationMicroseconds)
         if slow { cpool_atomic_add(&self.board.pointee.slow_requests, 1) }
     }
 
@@ -176,12 +185,6 @@ public struct ScoreboardSnapshot: Sendable, Equatable {
 }
 
 enum PoolClock {
-    static func nowMicroseconds() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Int64(spec.tv_sec) * 1_000_000 + Int64(spec.tv_nsec) / 1000
-    }
-
     static func monotonicSeconds() -> Double {
         var spec = timespec()
         clock_gettime(CLOCK_MONOTONIC, &spec)

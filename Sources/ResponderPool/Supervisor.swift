@@ -1,5 +1,6 @@
 import CFastCGI
 import Glibc
+import Time
 
 /// The pool's parent process: opens the socket, starts the workers as fresh processes of the same
 /// executable (socket as fd 0, scoreboard as fd 3, as spawn-fcgi does), and keeps them running.
@@ -191,7 +192,7 @@ public final class Supervisor {
 
     private func enforceRequestTimeLimit() {
         let snapshot = self.scoreboard.snapshot()
-        let now = PoolClock.nowMicroseconds()
+        let now = Timestamp.now().microsecondsSinceEpoch
         let limit = Int64(self.configuration.requestTimeLimitSeconds * 1_000_000)
         for worker in snapshot.workers where worker.busy && now - worker.stateSinceMicroseconds > limit {
             let index = worker.slot

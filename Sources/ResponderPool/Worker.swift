@@ -43,13 +43,22 @@ public enum Worker {
             PoolLog.write("worker \(slot): \(error)")
             return exitStartupFailure
         }
+        cpool_tune_allocator()
         let pid = getpid()
         scoreboard.workerStarted(slot: slot, pid: pid)
         let handle = makeHandler(WorkerContext(slot: slot, scoreboard: scoreboard, listenDescriptor: 0))
         var served = 0
+        let maxRequests = configuration.maxRequests + Int.random(in: 0...configuration.maxRequests / 8)
+        var log = RequestLog(pid: pid)
+        defer { log.flush() }
 
         while cpool_drain_requested() == 0 {
-            let ready = cpool_wait_for_connection(0)
+            // With log lines pending, wait no longer than the log's flush interval.
+            let ready = cpool_wait_for_connection(0, log.isEmpty ? -1 : Int32(RequestLog.flushInterval * 1000))
+            if ready == 2 {
+                log.flush()
+                continue
+            }
             if ready == 0 { break }
             if ready < 0 {
                 PoolLog.write("worker \(slot) pid=\(pid): waiting for connections failed: errno \(errno)")
@@ -57,6 +66,7 @@ public enum Worker {
             }
             let request: Request
             var response: Response?
+            let started = PoolClock.monotonicSeconds()
             switch listener.accept() {
             case .nothingPending:
                 continue
@@ -68,31 +78,22 @@ public enum Worker {
             case .bodyTooLarge(let accepted, let length):
                 request = accepted
                 response = Response(
-                    status: 413, headers: [(name: "Content-Type", value: "application/json")],
+                    status: 413, headers: [HTTPHeader("Content-Type", "application/json")],
                     body: Array(
                         #"{"detail":"Request body too large","message":"Request body too large","code":"PAYLOAD_TOO_LARGE"}"#
                             .utf8))
                 PoolLog.write("worker \(slot): refused a body of \(length) bytes")
             }
-            let started = PoolClock.monotonicSeconds()
-            scoreboard.requestStarted(slot: slot, method: request.method, uri: request.parameters["REQUEST_URI"] ?? request.path)
+            scoreboard.requestStarted(slot: slot, method: request.method, uri: request.uri)
             let finalResponse = response ?? handle(request)
             listener.respond(finalResponse)
             let elapsed = PoolClock.monotonicSeconds() - started
             let slow = elapsed >= configuration.slowRequestSeconds
             scoreboard.requestFinished(slot: slot, durationMicroseconds: Int64(elapsed * 1_000_000), slow: slow)
-            PoolLog.write(
-                "\(request.method) \(request.path) \(finalResponse.status) \(formatMilliseconds(elapsed))ms pid=\(pid)"
-                    + (slow ? " slow" : ""))
+            log.record(method: request.method, path: request.path, status: finalResponse.status, seconds: elapsed, slow: slow)
             served += 1
-            if configuration.maxRequests > 0 && served >= configuration.maxRequests { break }
+            if configuration.maxRequests > 0 && served >= maxRequests { break }
         }
         return exitCleanly
-    }
-
-    private static func formatMilliseconds(_ seconds: Double) -> String {
-        let hundredths = Int((seconds * 100_000).rounded())
-        let fraction = hundredths % 100
-        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
     }
 }

@@ -19,11 +19,11 @@ public struct HTTPError: Error, Sendable, Equatable {
     public let code: String
     public let message: String
     public let fieldErrors: [FieldError]
-    public let headers: [(name: String, value: String)]
+    public let headers: [HTTPHeader]
 
     public init(
         status: Int, code: String, message: String, fieldErrors: [FieldError] = [],
-        headers: [(name: String, value: String)] = []
+        headers: [HTTPHeader] = []
     ) {
         self.status = status
         self.code = code
@@ -82,10 +82,9 @@ public protocol HTTPErrorConvertible: Error {
 
 extension Response {
     /// A JSON response with `Content-Type: application/json`.
-    public static func json(_ value: JSON, status: Int = 200, headers: [(name: String, value: String)] = []) -> Response {
-        Response(
-            status: status,
-            headers: [(name: "Content-Type", value: "application/json; charset=utf-8")] + headers,
-            body: value.serialized())
+    public static func json(_ value: JSON, status: Int = 200, headers: [HTTPHeader] = []) -> Response {
+        var allHeaders = [HTTPHeader("Content-Type", "application/json; charset=utf-8")]
+        if !headers.isEmpty { allHeaders.append(contentsOf: headers) }
+        return Response(status: status, headers: allHeaders, body: value.serialized())
     }
 }

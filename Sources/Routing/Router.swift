@@ -3,23 +3,32 @@ import JSON
 
 /// Path parameters captured by a route pattern such as `/api/v1/accounts/{id}`.
 public struct PathParameters: Sendable {
-    private let values: [String: String]
+    struct Parameter: Sendable {
+        let name: String
+        let value: String
+    }
 
-    init(_ values: [String: String]) { self.values = values }
+    private let parameters: [Parameter]
 
-    public subscript(name: String) -> String? { self.values[name] }
+    init(_ parameters: [Parameter]) { self.parameters = parameters }
+
+    public subscript(name: String) -> String? { self.parameters.first(where: { $0.name == name })?.value }
 
     /// The parameter a route's pattern guarantees is there.
     public func require(_ name: String) throws(HTTPError) -> String {
-        guard let value = self.values[name] else { throw HTTPError.notFound() }
+        guard let value = self[name] else { throw HTTPError.notFound() }
         return value
     }
 }
 
 /// Matches method and path to a handler. A known path with the wrong method is a 405 with
 /// `Allow`; an unknown path a JSON 404. Errors thrown by handlers render themselves.
-public final class Router<Context>: @unchecked Sendable {
-    public typealias Handler = (Request, PathParameters, Context) throws -> Response
+///
+/// Handlers capture what they need (the database session, the pool) when they are registered;
+/// the router is deliberately not generic, so nothing on the request path goes through generic
+/// metadata or reabstraction thunks.
+public final class Router: @unchecked Sendable {
+    public typealias Handler = (Request, PathParameters) throws -> Response
 
     private enum Segment: Equatable {
         case literal(String)
@@ -55,7 +64,7 @@ public final class Router<Context>: @unchecked Sendable {
     public func patch(_ pattern: String, _ handler: @escaping Handler) { self.add("PATCH", pattern, handler) }
     public func delete(_ pattern: String, _ handler: @escaping Handler) { self.add("DELETE", pattern, handler) }
 
-    public func respond(to request: Request, context: Context) -> Response {
+    public func respond(to request: Request) -> Response {
         var allowed: [String] = []
         for route in self.routes {
             guard let parameters = Router.match(route.segments, request.pathSegments) else { continue }
@@ -65,7 +74,7 @@ public final class Router<Context>: @unchecked Sendable {
                 continue
             }
             do {
-                return try route.handler(request, PathParameters(parameters), context)
+                return try route.handler(request, PathParameters(parameters))
             } catch let error as HTTPError {
                 return error.response
             } catch {
@@ -76,19 +85,22 @@ public final class Router<Context>: @unchecked Sendable {
             return HTTPError(
                 status: 405, code: "METHOD_NOT_ALLOWED",
                 message: "Method \(request.method) is not allowed for \(request.path)",
-                headers: [(name: "Allow", value: allowed.joined(separator: ", "))]
+                headers: [HTTPHeader("Allow", allowed.joined(separator: ", "))]
             ).response
         }
         return HTTPError.notFound("No route for \(request.method) \(request.path)").response
     }
 
-    private static func match(_ pattern: [Segment], _ path: [String]) -> [String: String]? {
+    /// Literals are checked before anything is allocated: most routes do not match.
+    private static func match(_ pattern: [Segment], _ path: [String]) -> [PathParameters.Parameter]? {
         guard pattern.count == path.count else { return nil }
-        var parameters: [String: String] = [:]
-        for (segment, value) in zip(pattern, path) {
-            switch segment {
-            case .literal(let literal): if literal != value { return nil }
-            case .parameter(let name): parameters[name] = value
+        for index in pattern.indices {
+            if case .literal(let literal) = pattern[index], literal != path[index] { return nil }
+        }
+        var parameters: [PathParameters.Parameter] = []
+        for index in pattern.indices {
+            if case .parameter(let name) = pattern[index] {
+                parameters.append(PathParameters.Parameter(name: name, value: path[index]))
             }
         }
         return parameters

@@ -1,7 +1,8 @@
 // speechai-fcgi: the FastCGI responder pool. Run without arguments it is the supervisor; the
 // supervisor starts its workers as `speechai-fcgi worker`.
 import API
-import Foundation
+import FoundationEssentials
+import Glibc
 import ResponderPool
 
 let environment = ProcessInfo.processInfo.environment

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+import Time
 
 @testable import PostgreSQL
 
@@ -30,7 +31,7 @@ struct ConnectionTests {
     @Test func bindsParametersOfEveryKind() throws {
         let connection = try Connection(url: try TestDatabase.create())
         let hostile = "'; DROP TABLE x; --"
-        let at = try #require(Timestamp(postgresText: "2024-01-02 03:04:05.000006+00"))
+        let at = try #require(Timestamp(parsing: "2024-01-02 03:04:05.000006+00"))
         let row = try connection.query(
             "SELECT \(hostile)::text AS s, \(Decimal(string: "0.1")!)::numeric + 0.2 AS sum, \(at)::timestamptz AS at, \(["a", "b\"c"])::text[] AS list"
         )[0]

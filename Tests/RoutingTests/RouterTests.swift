@@ -17,58 +17,59 @@ private func request(_ method: String, _ uri: String) -> Request {
 private func body(_ response: Response) throws -> JSON { try JSON.parse(response.body) }
 
 @Suite struct RouterTests {
-    let router: Router<String> = {
-        let router = Router<String>(renderError: { _, error in
+    let router: Router = {
+        let router = Router(renderError: { _, error in
             (error as? any HTTPErrorConvertible)?.httpError ?? .internalError
         })
-        router.get("/api/v1/accounts/{id}") { _, parameters, context in
+        let context = "ctx"
+        router.get("/api/v1/accounts/{id}") { _, parameters in
             .json(["id": .string(try parameters.require("id")), "context": .string(context)])
         }
-        router.put("/api/v1/accounts/{id}") { _, _, _ in .json([:]) }
-        router.get("/api/v1/accounts/{id}/balance") { _, _, _ in throw DomainError() }
-        router.get("/boom") { _, _, _ in throw Surprise() }
-        router.post("/invalid") { _, _, _ in throw HTTPError.validation([.init(field: "credits", message: "must be positive")]) }
+        router.put("/api/v1/accounts/{id}") { _, _ in .json([:]) }
+        router.get("/api/v1/accounts/{id}/balance") { _, _ in throw DomainError() }
+        router.get("/boom") { _, _ in throw Surprise() }
+        router.post("/invalid") { _, _ in throw HTTPError.validation([.init(field: "credits", message: "must be positive")]) }
         return router
     }()
 
     @Test func capturesPathParameters() throws {
-        let response = self.router.respond(to: request("GET", "/api/v1/accounts/acc-1?x=1"), context: "ctx")
+        let response = self.router.respond(to: request("GET", "/api/v1/accounts/acc-1?x=1"))
         #expect(response.status == 200)
         #expect(try body(response) == ["id": "acc-1", "context": "ctx"])
     }
 
     @Test func unknownPathIsAJSON404() throws {
-        let response = self.router.respond(to: request("GET", "/api/v1/nothing"), context: "")
+        let response = self.router.respond(to: request("GET", "/api/v1/nothing"))
         #expect(response.status == 404)
         #expect(try body(response)["code"] == "NOT_FOUND")
         #expect(try body(response)["message"]?.stringValue?.isEmpty == false)
     }
 
     @Test func wrongMethodIsA405WithAllow() throws {
-        let response = self.router.respond(to: request("DELETE", "/api/v1/accounts/acc-1"), context: "")
+        let response = self.router.respond(to: request("DELETE", "/api/v1/accounts/acc-1"))
         #expect(response.status == 405)
         #expect(response.header("Allow") == "GET, PUT")
         #expect(try body(response)["code"] == "METHOD_NOT_ALLOWED")
     }
 
     @Test func headIsServedByGet() {
-        #expect(self.router.respond(to: request("HEAD", "/api/v1/accounts/a"), context: "").status == 200)
+        #expect(self.router.respond(to: request("HEAD", "/api/v1/accounts/a")).status == 200)
     }
 
     @Test func domainErrorsRenderThemselves() throws {
-        let response = self.router.respond(to: request("GET", "/api/v1/accounts/a/balance"), context: "")
+        let response = self.router.respond(to: request("GET", "/api/v1/accounts/a/balance"))
         #expect(response.status == 409)
         #expect(try body(response) == ["detail": "batch is cancelled", "message": "batch is cancelled", "code": "BATCH_CANCELLED"])
     }
 
     @Test func validationErrorsListFields() throws {
-        let response = self.router.respond(to: request("POST", "/invalid"), context: "")
+        let response = self.router.respond(to: request("POST", "/invalid"))
         #expect(response.status == 400)
         #expect(try body(response)["errors"] == [["field": "credits", "message": "must be positive"]])
     }
 
     @Test func unexpectedErrorsAreAGeneric500() throws {
-        let response = self.router.respond(to: request("GET", "/boom"), context: "")
+        let response = self.router.respond(to: request("GET", "/boom"))
         #expect(response.status == 500)
         #expect(try body(response)["message"] == "Internal server error")
     }

@@ -4,6 +4,7 @@
 #ifndef CPOOL_H
 #define CPOOL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define CPOOL_SCOREBOARD_MAGIC 0x53504b31u /* "SPK1" */
@@ -44,7 +45,8 @@ uint64_t cpool_scoreboard_size(uint32_t slot_count);
 cpool_slot *cpool_scoreboard_slot(cpool_scoreboard *board, uint32_t index);
 
 /// Marks a slot busy with the request's method and URI (both truncated to fit).
-void cpool_slot_begin_request(cpool_slot *slot, const char *method, const char *uri, int64_t now_us);
+void cpool_slot_begin_request(cpool_slot *slot, const uint8_t *method, size_t method_length, const uint8_t *uri,
+                              size_t uri_length, int64_t now_us);
 /// Marks a slot idle again and counts the request.
 void cpool_slot_end_request(cpool_slot *slot, int64_t now_us, int64_t duration_us);
 /// Copies a slot's method and URI out (each buffer must hold the slot's capacity).
@@ -68,9 +70,15 @@ void cpool_atomic_store64(int64_t *target, int64_t value);
 int cpool_install_drain_handler(void);
 int cpool_drain_requested(void);
 
-/// Blocks until `listen_fd` is readable (returns 1), a drain was requested (0), or an error (-1).
-/// Uses epoll with EPOLLEXCLUSIVE so one idle worker wakes per connection, not all of them.
-int cpool_wait_for_connection(int listen_fd);
+/// Blocks until `listen_fd` is readable (returns 1), a drain was requested (0), `timeout_ms`
+/// passed (2; -1 waits forever), or an error (-1). Uses epoll with EPOLLEXCLUSIVE so one idle
+/// worker wakes per connection, not all of them.
+int cpool_wait_for_connection(int listen_fd, int timeout_ms);
+
+/// Turns glibc's fastbins off. libfcgi mallocs and frees a few large buffers per request, and
+/// each of those consolidates the fastbins that Swift's many small allocations filled
+/// (malloc_consolidate was a visible share of a request's time); tcache still serves small sizes.
+void cpool_tune_allocator(void);
 
 /// Kills this process with `signal` when its parent dies; returns -1 if the parent is already gone.
 int cpool_die_with_parent(int signal, int32_t expected_parent);

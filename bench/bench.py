@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""`make bench`: the benchmarks of BENCHMARKS.md, each beside its reference measured in the same
+run on the same machine, printed as one table. Benchmarks are not tests: nothing here fails
+because the machine is slow.
+
+    bench/bench.py            # every benchmark
+    BENCH_SECONDS=5 BENCH_ROUNDS=1 bench/bench.py   # quicker, noisier
+"""
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STACK = str(ROOT / "scripts" / "stack.sh")
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
+CONNECTIONS = 64
+POOL_SIZE = 8
+PG_PORT = "55449"
+OUR_PORT = "18180"
+REFERENCE_PORT = "18181"
+
+
+def run(*command, env=None, **kwargs):
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run(command, check=True, env=full_env, **kwargs)
+
+
+def wrk(url):
+    """Runs wrk and returns (requests per second, p99 in ms, errors)."""
+    output = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", url],
+                            check=True, capture_output=True, text=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p99_value, p99_unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", output).groups()
+    p99 = float(p99_value) * {"us": 0.001, "ms": 1, "s": 1000}[p99_unit]
+    errors = 0
+    if match := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output):
+        errors += int(match.group(1))
+    if match := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output):
+        errors += sum(int(value) for value in match.groups())
+    return rate, p99, errors
+
+
+class Stacks:
+    """Our stack (PostgreSQL, pool of 8, nginx) and the C reference behind an identical nginx."""
+
+    def __init__(self):
+        self.state = Path(tempfile.mkdtemp(prefix="speechai-bench."))
+        self.state.chmod(0o755)
+        self.reference = self.state / "reference"
+        (self.reference / "run").mkdir(parents=True)
+        self.env = {"PG_PORT": PG_PORT, "HTTP_PORT": OUR_PORT, "BIN_DIR": str(ROOT / ".build" / "release"),
+                    "SPEECHAI_WORKERS": str(POOL_SIZE), "NGINX_ACCESS_LOG": "off"}
+
+    def __enter__(self):
+        run(STACK, "start", str(self.state), env=self.env, stdout=subprocess.DEVNULL)
+        database_url = run(STACK, "database-url", str(self.state), env=self.env, capture_output=True,
+                           text=True).stdout.strip()
+        binary = self.reference / "reference_responder"
+        flags = run("pkg-config", "--cflags", "--libs", "fcgi", "libpq", capture_output=True, text=True).stdout.split()
+        run("cc", "-O2", "-o", str(binary), str(ROOT / "bench" / "reference_responder.c"), *flags)
+        socket = self.reference / "run" / "fcgi.sock"
+        run("spawn-fcgi", "-F", str(POOL_SIZE), "-s", str(socket), "-M", "0666",
+            "-P", str(self.reference / "run" / "reference.pids"), "--", str(binary),
+            env={"DATABASE_URL": database_url}, stdout=subprocess.DEVNULL)
+        run(STACK, "nginx-start", str(self.reference),
+            env={**self.env, "HTTP_PORT": REFERENCE_PORT, "FCGI_SOCKET": str(socket)})
+        return self
+
+    def __exit__(self, *exc):
+        subprocess.run([STACK, "nginx-stop", str(self.reference)])
+        pids = self.reference / "run" / "reference.pids"
+        if pids.exists():
+            for pid in pids.read_text().split():
+                try:
+                    os.kill(int(pid), 15)
+                except ProcessLookupError:
+                    pass
+        subprocess.run([STACK, "stop", str(self.state)], env={**os.environ, **self.env})
+        pg = os.path.realpath(self.state / "pg")
+        shutil.rmtree(self.state, ignore_errors=True)
+        if pg.startswith("/tmp/speechai-pg."):
+            shutil.rmtree(pg, ignore_errors=True)
+
+
+def b1(stacks, path):
+    """B1: the HTTP read path. Rounds alternate ours and the reference; the best of each counts."""
+    ours_url = f"http://127.0.0.1:{OUR_PORT}{path}"
+    reference_url = f"http://127.0.0.1:{REFERENCE_PORT}{path}"
+    for url in (ours_url, reference_url):  # warm up connections, caches and prepared statements
+        subprocess.run(["wrk", "-t2", "-c64", "-d2s", url], capture_output=True)
+    ours, reference = [], []
+    for _ in range(ROUNDS):
+        ours.append(wrk(ours_url))
+        reference.append(wrk(reference_url))
+    best = lambda results: max(results, key=lambda result: result[0])
+    return best(ours), best(reference)
+
+
+def main():
+    print(f"make bench — {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
+          f"{os.cpu_count()} cores; wrk -c{CONNECTIONS} {SECONDS}s x {ROUNDS} rounds, pool of {POOL_SIZE}")
+    rows = []
+    with Stacks() as stacks:
+        for path in ("/health",):
+            (rate, p99, errors), (ref_rate, ref_p99, ref_errors) = b1(stacks, path)
+            target_met = rate >= 0.8 * ref_rate and p99 <= 10 and errors == 0
+            rows.append((f"B1 GET {path}", f"{rate:,.0f} req/s", f"{p99:.2f} ms", str(errors),
+                         f"{ref_rate:,.0f} req/s", f"{ref_p99:.2f} ms", f"{rate / ref_rate:.2f}",
+                         "yes" if target_met else "no"))
+    header = ("benchmark", "ours", "p99", "errors", "C reference", "ref p99", "ratio", "target met")
+    widths = [max(len(str(row[i])) for row in rows + [header]) for i in range(len(header))]
+    for row in [header, tuple("-" * w for w in widths)] + rows:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)))
+    print("targets: B1 ratio >= 0.8, p99 <= 10 ms, zero errors")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
