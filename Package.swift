@@ -42,6 +42,7 @@ let package = Package(
         .testTarget(name: "TimeTests", dependencies: ["Time"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing"]),
+        .testTarget(name: "APITests", dependencies: ["API", "JSON", "Routing"]),
         .testTarget(name: "ResponderPoolTests", dependencies: ["ResponderPool"]),
         .target(name: "TestSupport", dependencies: ["PostgreSQL"], path: "Tests/TestSupport"),
         .testTarget(name: "PostgreSQLTests", dependencies: ["PostgreSQL", "Time", "TestSupport"]),

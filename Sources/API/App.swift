@@ -28,6 +28,9 @@ public final class App {
         if debugRoutes { SystemRoutes.registerDebug(on: self.router, context: context) }
     }
 
+    /// The routes this application serves (the OpenAPI document must list exactly these).
+    public var routes: [Router.Description] { self.router.descriptions }
+
     public func handle(_ request: Request) -> Response {
         self.router.respond(to: request)
     }

@@ -37,8 +37,20 @@ public final class Router: @unchecked Sendable {
 
     private struct Route {
         let method: String
+        let pattern: String
         let segments: [Segment]
         let handler: Handler
+    }
+
+    /// A registered route, for documentation checks.
+    public struct Description: Hashable, Sendable {
+        public let method: String
+        public let pattern: String
+
+        public init(method: String, pattern: String) {
+            self.method = method
+            self.pattern = pattern
+        }
     }
 
     private var routes: [Route] = []
@@ -55,8 +67,11 @@ public final class Router: @unchecked Sendable {
             if part.hasPrefix("{"), part.hasSuffix("}") { return .parameter(String(part.dropFirst().dropLast())) }
             return .literal(String(part))
         }
-        self.routes.append(Route(method: method, segments: segments, handler: handler))
+        self.routes.append(Route(method: method, pattern: pattern, segments: segments, handler: handler))
     }
+
+    /// Every route, in registration order.
+    public var descriptions: [Description] { self.routes.map { Description(method: $0.method, pattern: $0.pattern) } }
 
     public func get(_ pattern: String, _ handler: @escaping Handler) { self.add("GET", pattern, handler) }
     public func post(_ pattern: String, _ handler: @escaping Handler) { self.add("POST", pattern, handler) }

@@ -263,3 +263,11 @@ def test_shipped_nginx_site_passes_nginx_t():
                                 capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
         assert "fastcgi_keep_conn off" in (ROOT / "nginx" / "speechai-locations.conf").read_text()
+
+
+def test_openapi_document_is_served(stack):
+    response = stack.get("/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["openapi"].startswith("3.1")
+    assert "/health" in document["paths"]
