@@ -61,6 +61,13 @@ class Stacks:
                     "SPEECHAI_WORKERS": str(POOL_SIZE), "NGINX_ACCESS_LOG": "off"}
 
     def __enter__(self):
+        try:
+            return self._start()
+        except BaseException:
+            self.__exit__()
+            raise
+
+    def _start(self):
         run(STACK, "start", str(self.state), env=self.env, stdout=subprocess.DEVNULL)
         database_url = run(STACK, "database-url", str(self.state), env=self.env, capture_output=True,
                            text=True).stdout.strip()
