@@ -19,6 +19,8 @@ run: deps build
 	@echo "  pool status  http://localhost:$(SPEECHAI_PORT)/internal/status?full"
 	@echo "  OpenAPI      http://localhost:$(SPEECHAI_PORT)/openapi.json"
 	@echo "  database     $$(BIN_DIR= PG_PORT=$(PG_PORT) scripts/stack.sh database-url $(STATE))"
+	@echo "  admin key    $$(BIN_DIR=$(CURDIR)/.build/release HTTP_PORT=$(SPEECHAI_PORT) PG_PORT=$(PG_PORT) scripts/stack.sh admin-key $(STATE))  (saved in var/admin-key)"
+	@echo "  try          curl -H \"Authorization: Bearer \$$(cat var/admin-key)\" http://localhost:$(SPEECHAI_PORT)/api/v1/accounts"
 	@echo "  logs         $(STATE)/log/"
 	@echo "Stop with: make stop"
 

@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries, each behind its own system-library shim.
@@ -27,14 +28,23 @@ let package = Package(
         .target(name: "Routing", dependencies: ["FastCGI", "JSON"]),
         .target(name: "Migrations", dependencies: ["PostgreSQL"]),
 
+        // The domain.
+        .target(name: "Accounts", dependencies: ["PostgreSQL", "Time"]),
+        .target(
+            name: "Authentication",
+            dependencies: ["PostgreSQL", "Time", .product(name: "Crypto", package: "swift-crypto")]),
+
         // The HTTP API.
-        .target(name: "API", dependencies: ["Routing", "PostgreSQL", "ResponderPool", "JSON", "Time"]),
+        .target(name: "API", dependencies: ["Routing", "PostgreSQL", "ResponderPool", "JSON", "Time", "Accounts", "Authentication"]),
 
         // Executables.
         .executableTarget(name: "speechai-fcgi", dependencies: ["API", "ResponderPool"]),
         .executableTarget(
             name: "speechai",
-            dependencies: ["Migrations", "PostgreSQL", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "Migrations", "PostgreSQL", "Authentication",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
 
         // Tests mirror the modules.
@@ -44,8 +54,10 @@ let package = Package(
         .testTarget(name: "RoutingTests", dependencies: ["Routing"]),
         .testTarget(name: "APITests", dependencies: ["API", "JSON", "Routing"]),
         .testTarget(name: "ResponderPoolTests", dependencies: ["ResponderPool"]),
-        .target(name: "TestSupport", dependencies: ["PostgreSQL"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["PostgreSQL", "Migrations"], path: "Tests/TestSupport"),
         .testTarget(name: "PostgreSQLTests", dependencies: ["PostgreSQL", "Time", "TestSupport"]),
         .testTarget(name: "MigrationsTests", dependencies: ["Migrations", "PostgreSQL", "TestSupport"]),
+        .testTarget(name: "AccountsTests", dependencies: ["Accounts", "PostgreSQL", "Time", "TestSupport"]),
+        .testTarget(name: "AuthenticationTests", dependencies: ["Authentication", "PostgreSQL", "TestSupport"]),
     ]
 )

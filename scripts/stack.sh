@@ -8,6 +8,7 @@
 #   scripts/stack.sh pg-start STATE_DIR | pg-stop STATE_DIR   (PostgreSQL alone)
 #   scripts/stack.sh pool-start STATE_DIR | pool-stop STATE_DIR
 #   scripts/stack.sh nginx-start STATE_DIR | nginx-stop STATE_DIR (env FCGI_SOCKET: another upstream)
+#   scripts/stack.sh admin-key STATE_DIR   (prints a working admin key, creating $STATE_DIR/admin-key if needed)
 #
 # Every process is stopped by the pid it was started with, never by name.
 set -euo pipefail
@@ -158,5 +159,17 @@ case "$command" in
     nginx-start) nginx_start ;;
     nginx-stop) stop_pid_file "$STATE/run/nginx.pid" ;;
     database-url) database_url ;;
+    admin-key)
+        # Reuse the saved key while the API accepts it (the cluster may have been recreated).
+        if [ -s "$STATE/admin-key" ] && curl -fsS -o /dev/null -H "Authorization: Bearer $(cat "$STATE/admin-key")" \
+            "http://127.0.0.1:$HTTP_PORT/api/v1/accounts?limit=1" 2>/dev/null; then
+            cat "$STATE/admin-key"
+        else
+            DATABASE_URL="$(database_url)" "$BIN_DIR/speechai" keys create --admin --description "development key" \
+                >"$STATE/admin-key"
+            chmod 600 "$STATE/admin-key"
+            cat "$STATE/admin-key"
+        fi
+        ;;
     *) echo "stack.sh: unknown command $command" >&2; exit 2 ;;
 esac

@@ -1,3 +1,4 @@
+import Accounts
 import FastCGI
 import JSON
 import PostgreSQL
@@ -11,6 +12,7 @@ public struct AppContext {
     /// Present when running inside the pool (absent in tests that call the router directly).
     public let worker: WorkerContext?
     public let version: String
+    public let authMode: AuthMode
 }
 
 /// The HTTP application: its routes and how its errors are shown.
@@ -21,10 +23,12 @@ public final class App {
 
     /// - Parameter debugRoutes: adds `/internal/debug/*` (a slow request on demand), which the
     ///   pool's end-to-end tests need; never enabled in production (`SPEECHAI_DEBUG_ROUTES`).
-    public init(databaseURL: String, worker: WorkerContext?, debugRoutes: Bool = false) {
-        let context = AppContext(database: DatabaseSession(url: databaseURL), worker: worker, version: App.version)
+    public init(databaseURL: String, worker: WorkerContext?, authMode: AuthMode = .required, debugRoutes: Bool = false) {
+        let context = AppContext(
+            database: DatabaseSession(url: databaseURL), worker: worker, version: App.version, authMode: authMode)
         self.router = Router(renderError: App.renderError)
         SystemRoutes.register(on: self.router, context: context)
+        AccountRoutes.register(on: self.router, context: context)
         if debugRoutes { SystemRoutes.registerDebug(on: self.router, context: context) }
     }
 
@@ -41,6 +45,24 @@ public final class App {
         switch error {
         case let error as any HTTPErrorConvertible:
             return error.httpError
+        case let error as AccountError:
+            switch error {
+            case .accountIdTaken(let id):
+                return .conflict("The account_id \(id) is already taken", code: "ACCOUNT_ID_TAKEN")
+            case .unknownTimezone(let name):
+                return .validation([.init(field: "timezone", message: "\(name) is not an IANA time zone")])
+            }
+        case let error as LedgerError:
+            switch error {
+            case .accountNotFound: return .accountNotFound
+            case .holdNotFound: return .notFound("Hold not found")
+            case .insufficientFunds(let available, let needed):
+                return .badRequest("Not enough credit: \(available) available, \(needed) needed", code: "INSUFFICIENT_CREDITS")
+            case .holdRejected(let rejection):
+                return .conflict("The hold cannot change: \(rejection)", code: "HOLD_ALREADY_RESOLVED")
+            case .unitNotInPlan(let plan, let unit):
+                return .badRequest("A \(plan.rawValue) account cannot hold \(unit.rawValue)", code: "PLAN_MISMATCH")
+            }
         case let error as DatabaseError where error.isConnectionLost:
             PoolLog.write("\(request.method) \(request.path): database unavailable: \(error.debugDescription)")
             return .serviceUnavailable

@@ -61,5 +61,10 @@ public struct RowDecodingError: Error, Sendable, CustomStringConvertible {
     public let column: String
     public let expected: String
 
+    public init(column: String, expected: String) {
+        self.column = column
+        self.expected = expected
+    }
+
     public var description: String { "column \(self.column) is not a readable \(self.expected)" }
 }

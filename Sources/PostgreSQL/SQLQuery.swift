@@ -48,6 +48,11 @@ public struct SQLQuery: Sendable, ExpressibleByStringInterpolation, CustomString
         public mutating func appendInterpolation(_ value: Bool?) { self.bind(value.map { $0 ? "true" : "false" }) }
         public mutating func appendInterpolation(_ value: Decimal?) { self.bind(value.map { $0.description }) }
         public mutating func appendInterpolation(_ value: Timestamp?) { self.bind(value?.rfc3339) }
+        /// SQL text spliced as it is: only compile-time constants (column lists), never values.
+        public mutating func appendInterpolation(literal fragment: StaticString) {
+            self.sql += fragment.description
+        }
+
         /// A `text[]`/`int[]` literal.
         public mutating func appendInterpolation(_ values: [String]) { self.bind(PostgresArray.literal(values)) }
     }

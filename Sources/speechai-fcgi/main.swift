@@ -23,7 +23,9 @@ if CommandLine.arguments.dropFirst().first == "worker" {
     exit(
         Worker.run(configuration: configuration, environment: environment) { worker in
             let app = App(
-                databaseURL: databaseURL, worker: worker, debugRoutes: environment["SPEECHAI_DEBUG_ROUTES"] == "1")
+                databaseURL: databaseURL, worker: worker,
+                authMode: environment["SPEECHAI_AUTH"] == "disabled" ? .disabled : .required,
+                debugRoutes: environment["SPEECHAI_DEBUG_ROUTES"] == "1")
             return app.handle
         })
 }
@@ -31,6 +33,9 @@ if CommandLine.arguments.dropFirst().first == "worker" {
 if environment["DATABASE_URL"]?.isEmpty ?? true {
     PoolLog.write("speechai-fcgi: DATABASE_URL is not set")
     exit(78)
+}
+if environment["SPEECHAI_AUTH"] == "disabled" {
+    PoolLog.write("speechai-fcgi: WARNING: SPEECHAI_AUTH=disabled: every request acts as an admin")
 }
 do {
     exit(try Supervisor(configuration: configuration).run())

@@ -1,15 +1,16 @@
 import ArgumentParser
+import Authentication
 import Foundation
 import Migrations
 import PostgreSQL
 
-/// Operator commands: `speechai migrate`.
+/// Operator commands: `speechai migrate`, `speechai keys create|list|revoke`.
 @main
 struct SpeechAI: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "speechai",
         abstract: "SpeechAI operations.",
-        subcommands: [Migrate.self])
+        subcommands: [Migrate.self, Keys.self])
 }
 
 /// Options shared by every command that talks to the database.
@@ -46,6 +47,64 @@ struct Migrate: ParsableCommand {
             print("migrate: database is up to date (\(migrations.count) migrations)")
         } else {
             for migration in applied { print("migrate: applied \(String(format: "%03d", migration.version))_\(migration.name)") }
+        }
+    }
+}
+
+struct Keys: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Manage API keys (stored only as SHA-256 hashes).",
+        subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a key and print it: it is shown only this once.")
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Flag(help: "An admin key: sees every account; alone may create accounts, top up, suspend, activate.")
+        var admin = false
+
+        @Option(help: "An account key: sees only this account (account_id or _id).")
+        var account: String?
+
+        @Option(help: "What the key is for.")
+        var description: String?
+
+        func validate() throws {
+            guard self.admin != (self.account != nil) else { throw ValidationError("give exactly one of --admin or --account ID") }
+        }
+
+        func run() throws {
+            print(try KeyStore(connection: try self.database.connect()).create(account: self.account, description: self.description))
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List keys (their ids, never the keys).")
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() throws {
+            for key in try KeyStore(connection: try self.database.connect()).list() {
+                let scope = key.isAdmin ? "admin" : "account \(key.accountId ?? "?")"
+                let state = key.revokedAt.map { "revoked \($0.rfc3339)" } ?? "active"
+                print("\(key.keyId)\t\(scope)\t\(state)\tcreated \(key.createdAt.rfc3339)\t\(key.description ?? "")")
+            }
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a key by its id (as `keys list` shows it).")
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Argument(help: "The key id (sk_ and 8 characters).")
+        var keyId: String
+
+        func run() throws {
+            try KeyStore(connection: try self.database.connect()).revoke(keyId: self.keyId)
+            print("revoked \(self.keyId)")
         }
     }
 }

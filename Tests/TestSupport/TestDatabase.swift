@@ -1,4 +1,5 @@
 import Foundation
+import Migrations
 import PostgreSQL
 
 /// A fresh, empty database in the test cluster that `make test` starts (`SPEECHAI_TEST_PG` holds
@@ -21,4 +22,16 @@ public enum TestDatabase {
         try admin.execute(script: "CREATE DATABASE \(name)")
         return "\(settings) dbname=\(name)"
     }
+
+    /// Creates a new database with every migration of `sql/migrations` applied.
+    public static func createMigrated() throws -> String {
+        let url = try self.create()
+        let migrations = try Migration.load(from: repositoryRoot.appendingPathComponent("sql/migrations"))
+        try Migrator(connection: try Connection(url: url)).migrate(migrations)
+        return url
+    }
+
+    /// The checkout this test binary was built from.
+    public static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
 }

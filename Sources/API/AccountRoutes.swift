@@ -1,0 +1,278 @@
+import Accounts
+import Authentication
+import FastCGI
+import FoundationEssentials
+import JSON
+import PostgreSQL
+import Routing
+
+/// `/api/v1/accounts`: accounts, balances, top-ups, status and the ledger.
+enum AccountRoutes {
+    /// No single top-up or opening balance may exceed this (a typo guard, not a business limit).
+    static let maximumAmount = Decimal(100_000_000)
+    static let maximumRate = Decimal(1000)
+
+    static func register(on router: Router, context: AppContext) {
+        router.post("/api/v1/accounts") { request, _ in try create(request, context) }
+        router.get("/api/v1/accounts") { request, _ in try list(request, context) }
+        router.get("/api/v1/accounts/{id}") { request, parameters in
+            try context.database.withConnection { connection in
+                let principal = try context.principal(request, connection)
+                return .json(try context.visibleAccount(try parameters.require("id"), principal, connection).json)
+            }
+        }
+        router.patch("/api/v1/accounts/{id}") { request, parameters in
+            try update(request, try parameters.require("id"), context)
+        }
+        router.get("/api/v1/accounts/{id}/balance") { request, parameters in
+            try context.database.withConnection { connection in
+                let principal = try context.principal(request, connection)
+                return .json(try context.visibleAccount(try parameters.require("id"), principal, connection).balanceJSON)
+            }
+        }
+        router.post("/api/v1/accounts/{id}/topup") { request, parameters in
+            try topUp(request, try parameters.require("id"), context)
+        }
+        router.put("/api/v1/accounts/{id}/suspend") { request, parameters in
+            try setStatus(.suspended, request, try parameters.require("id"), context)
+        }
+        router.put("/api/v1/accounts/{id}/activate") { request, parameters in
+            try setStatus(.active, request, try parameters.require("id"), context)
+        }
+        router.get("/api/v1/accounts/{id}/transactions") { request, parameters in
+            try transactions(request, try parameters.require("id"), context)
+        }
+        router.get("/api/v1/accounts/{id}/batches") { request, parameters in
+            // Batches arrive with Excel ingestion; until then every account has none.
+            let page = try Page(request)
+            return try context.database.withConnection { connection in
+                let principal = try context.principal(request, connection)
+                _ = try context.visibleAccount(try parameters.require("id"), principal, connection)
+                return page.response("batches", [], total: 0)
+            }
+        }
+    }
+
+    // MARK: Handlers
+
+    static func create(_ request: Request, _ context: AppContext) throws -> Response {
+        var body = try RequestBody.parse(request)
+        let accountId = body.string("account_id", maxLength: 64)
+        if let accountId, !AccountRules.isValidAccountId(accountId) {
+            body.problem("account_id", "must be 3-64 characters: lower-case letters, digits, '_' or '-', starting with a letter or digit")
+        }
+        let name = body.string("account_name", required: true)
+        let contactName = body.string("contact_name", required: true)
+        let email = body.string("contact_email", required: true, maxLength: 254)
+        if let email, !AccountRules.isValidEmail(email) { body.problem("contact_email", "is not a valid e-mail address") }
+        let phone = body.string("contact_phone", maxLength: 32)
+        if let phone, !AccountRules.isPlausiblePhone(phone) { body.problem("contact_phone", "is not a phone number") }
+        let plan = body.choice("plan_type", PlanType.self) ?? .creditBased
+        let country = body.choice("country", Country.self) ?? .chile
+        let settings = body.object("settings") ?? JSONObject()
+        let features = body.object("features") ?? JSONObject()
+        var timezone = body.string("timezone", maxLength: 64)
+        if timezone == nil, case .string(let fromSettings)? = settings["timezone"] { timezone = fromSettings }
+        let initialCredits = amount(&body, "initial_credits", allowZero: true)
+        let initialMinutes = amount(&body, "initial_minutes", allowZero: true)
+        if let credits = initialCredits, credits > 0, plan != .creditBased {
+            body.problem("initial_credits", "only credit_based accounts hold credits")
+        }
+        if let minutes = initialMinutes, minutes > 0, plan != .minutesBased {
+            body.problem("initial_minutes", "only minutes_based accounts hold minutes")
+        }
+        let costPerMinute = rate(&body, "cost_per_minute")
+        let costPerCallSetup = rate(&body, "cost_per_call_setup")
+        let costFailedCall = rate(&body, "cost_failed_call")
+        let maxConcurrent = body.integer("max_concurrent_calls", in: 1...1000)
+        let dailyLimit = body.integer("daily_call_limit", in: 1...10_000_000)
+        try body.finish()
+        guard let name, let contactName, let email else { throw HTTPError.internalError }
+
+        var new = NewAccount(
+            accountId: accountId, accountName: name, contactName: contactName, contactEmail: email, contactPhone: phone,
+            planType: plan, country: country, timezone: timezone ?? country.defaultTimeZone,
+            featuresJSON: JSON.object(features).serializedString, settingsJSON: JSON.object(settings).serializedString)
+        new.initialCredits = initialCredits
+        new.initialMinutes = initialMinutes
+        new.costPerMinute = costPerMinute
+        new.costPerCallSetup = costPerCallSetup
+        new.costFailedCall = costFailedCall
+        new.maxConcurrentCalls = maxConcurrent
+        new.dailyCallLimit = dailyLimit
+        return try context.database.withConnection { connection in
+            try context.requireAdmin(request, connection)
+            let account = try AccountStore(connection: connection).create(new)
+            return .json(
+                [
+                    "success": true, "account_id": .string(account.accountId),
+                    "message": "Account created successfully", "account": account.json,
+                ], status: 201)
+        }
+    }
+
+    static func list(_ request: Request, _ context: AppContext) throws -> Response {
+        let page = try Page(request)
+        let status = try queryChoice(request, "status", AccountStatus.self)
+        let plan = try queryChoice(request, "plan_type", PlanType.self)
+        return try context.database.withConnection { connection in
+            var filter = AccountFilter(status: status, planType: plan)
+            if case .account(let key, _) = try context.principal(request, connection) { filter.onlyKey = key }
+            let (accounts, total) = try AccountStore(connection: connection).list(filter, limit: page.limit, skip: page.skip)
+            return page.response("accounts", accounts.map(\.json), total: total)
+        }
+    }
+
+    static func update(_ request: Request, _ reference: String, _ context: AppContext) throws -> Response {
+        var body = try RequestBody.parse(request)
+        var changes = AccountChanges()
+        changes.accountName = body.string("account_name")
+        changes.contactName = body.string("contact_name")
+        changes.contactEmail = body.string("contact_email", maxLength: 254)
+        if let email = changes.contactEmail, !AccountRules.isValidEmail(email) {
+            body.problem("contact_email", "is not a valid e-mail address")
+        }
+        if body.has("contact_phone") {
+            let phone = body.string("contact_phone", maxLength: 32)
+            if let phone, !AccountRules.isPlausiblePhone(phone) { body.problem("contact_phone", "is not a phone number") }
+            changes.contactPhone = .some(phone)
+        }
+        changes.timezone = body.string("timezone", maxLength: 64)
+        changes.costPerMinute = rate(&body, "cost_per_minute")
+        changes.costPerCallSetup = rate(&body, "cost_per_call_setup")
+        changes.costFailedCall = rate(&body, "cost_failed_call")
+        changes.maxConcurrentCalls = body.integer("max_concurrent_calls", in: 1...1000)
+        changes.dailyCallLimit = body.integer("daily_call_limit", in: 1...10_000_000)
+        let status = body.choice("status", AccountStatus.self)
+        let isActive = body.bool("is_active")
+        if let status, let isActive, (status == .active) != isActive {
+            body.problem("is_active", "contradicts status")
+        }
+        changes.status = status ?? isActive.map { $0 ? .active : .suspended }
+        changes.suspensionReason = body.string("suspension_reason", maxLength: 500)
+        try body.finish()
+        guard !changes.isEmpty else { throw HTTPError.badRequest("Nothing to change", code: "EMPTY_UPDATE") }
+        return try context.database.withConnection { connection in
+            try context.requireAdmin(request, connection)
+            let account = try context.visibleAccount(reference, .admin, connection)
+            return .json(try AccountStore(connection: connection).update(key: account.key, changes).json)
+        }
+    }
+
+    static func setStatus(
+        _ status: AccountStatus, _ request: Request, _ reference: String, _ context: AppContext
+    ) throws -> Response {
+        var reason = request.query["reason"]
+        if status == .suspended, reason == nil, !request.body.isEmpty {
+            var body = try RequestBody.parse(request)
+            reason = body.string("reason", maxLength: 500)
+            try body.finish()
+        }
+        if let text = reason, text.count > 500 {
+            throw HTTPError.validation([.init(field: "reason", message: "must be at most 500 characters")])
+        }
+        var changes = AccountChanges()
+        changes.status = status
+        changes.suspensionReason = reason
+        return try context.database.withConnection { connection in
+            try context.requireAdmin(request, connection)
+            let account = try context.visibleAccount(reference, .admin, connection)
+            let updated = try AccountStore(connection: connection).update(key: account.key, changes)
+            return .json([
+                "success": true, "account_id": .string(updated.accountId),
+                "message": .string(status == .active ? "Account activated" : "Account suspended"),
+                "account": updated.json,
+            ])
+        }
+    }
+
+    static func topUp(_ request: Request, _ reference: String, _ context: AppContext) throws -> Response {
+        var body = try RequestBody.parse(request)
+        let credits = amount(&body, "credits", allowZero: false)
+        let minutes = amount(&body, "minutes", allowZero: false)
+        if body.has("credits") == body.has("minutes") {
+            body.problem("credits", "give exactly one of credits or minutes")
+        }
+        try body.finish()
+        let idempotencyKey = request.header("idempotency-key")
+        if let key = idempotencyKey, key.isEmpty || key.utf8.count > 255 {
+            throw HTTPError.badRequest("Idempotency-Key must be 1-255 characters", code: "INVALID_IDEMPOTENCY_KEY")
+        }
+        let (unit, value): (LedgerUnit, Decimal) = credits.map { (.credits, $0) } ?? (.minutes, minutes ?? 0)
+        return try context.database.withConnection { connection in
+            try context.requireAdmin(request, connection)
+            return try connection.transaction {
+                let account = try context.visibleAccount(reference, .admin, connection)
+                let scope = "topup:\(account.key)"
+                let idempotency = IdempotencyStore(connection: connection)
+                if let key = idempotencyKey {
+                    switch try idempotency.claim(scope: scope, key: key, requestHash: sha256Hex(request.body)) {
+                    case .new: break
+                    case .replay(let status, let stored):
+                        return Response(
+                            status: status,
+                            headers: [
+                                HTTPHeader("Content-Type", "application/json; charset=utf-8"),
+                                HTTPHeader("Idempotent-Replayed", "true"),
+                            ], body: Array(stored.utf8))
+                    case .mismatch:
+                        throw HTTPError.conflict(
+                            "This Idempotency-Key was used with a different request", code: "IDEMPOTENCY_KEY_REUSED")
+                    }
+                }
+                let (updated, entry) = try Ledger(connection: connection).topUp(
+                    accountKey: account.key, unit: unit, amount: value)
+                try Events(connection: connection).record(
+                    accountKey: account.key, type: "topup",
+                    message: "Account \(account.accountId) topped up with \(value) \(unit.rawValue)")
+                let response: JSON = [
+                    "success": true,
+                    "new_balance": .decimal(unit == .credits ? updated.creditBalance : updated.minutesBalance),
+                    "amount_added": .decimal(value),
+                    "unit": .string(unit.rawValue),
+                    "transaction_id": .string(entry.transactionId),
+                    "account": updated.json,
+                ]
+                if let key = idempotencyKey {
+                    try idempotency.complete(scope: scope, key: key, status: 200, body: response.serializedString)
+                }
+                return .json(response)
+            }
+        }
+    }
+
+    static func transactions(_ request: Request, _ reference: String, _ context: AppContext) throws -> Response {
+        let page = try Page(request)
+        let type = try queryChoice(request, "type", TransactionType.self)
+            ?? queryChoice(request, "transaction_type", TransactionType.self)
+        return try context.database.withConnection { connection in
+            let principal = try context.principal(request, connection)
+            let account = try context.visibleAccount(reference, principal, connection)
+            let (entries, total) = try Ledger(connection: connection).entries(
+                accountKey: account.key, type: type, limit: page.limit, skip: page.skip)
+            return page.response("transactions", entries.map { $0.json(accountId: account.accountId) }, total: total)
+        }
+    }
+
+    // MARK: Field helpers
+
+    private static func amount(_ body: inout RequestBody, _ name: String, allowZero: Bool) -> Decimal? {
+        guard let value = body.decimal(name) else { return nil }
+        if allowZero && value == 0 { return value }
+        if let problem = AccountRules.amountProblem(value, maximum: maximumAmount) {
+            body.problem(name, problem)
+            return nil
+        }
+        return value
+    }
+
+    private static func rate(_ body: inout RequestBody, _ name: String) -> Decimal? {
+        guard let value = body.decimal(name) else { return nil }
+        if value == 0 { return value }
+        if let problem = AccountRules.amountProblem(value, maximum: maximumRate) {
+            body.problem(name, problem == "must be a positive number" ? "must be zero or more" : problem)
+            return nil
+        }
+        return value
+    }
+}

@@ -1,0 +1,54 @@
+import Accounts
+import Authentication
+import FastCGI
+import PostgreSQL
+import Routing
+
+/// Whether requests must carry an API key (`SPEECHAI_AUTH=disabled` turns checks off for local
+/// development and for the legacy console behind a trusted nginx).
+public enum AuthMode: Sendable, Equatable {
+    case required
+    case disabled
+}
+
+extension HTTPError {
+    static let unauthorized = HTTPError(
+        status: 401, code: "UNAUTHORIZED", message: "A valid API key is required: Authorization: Bearer sk_…",
+        headers: [HTTPHeader("WWW-Authenticate", "Bearer")])
+
+    static let adminOnly = HTTPError(
+        status: 403, code: "ADMIN_ONLY", message: "This operation needs an admin API key")
+
+    static let accountNotFound = HTTPError.notFound("Account not found")
+}
+
+extension AppContext {
+    /// The principal of the request's `Authorization: Bearer` key.
+    func principal(_ request: Request, _ connection: Connection) throws -> Principal {
+        if self.authMode == .disabled { return .admin }
+        guard let header = request.header("authorization"), header.hasPrefix("Bearer ") else {
+            throw HTTPError.unauthorized
+        }
+        let key = String(header.dropFirst("Bearer ".count)).trimmingSpaces()
+        guard let principal = try KeyStore(connection: connection).authenticate(key) else { throw HTTPError.unauthorized }
+        return principal
+    }
+
+    func requireAdmin(_ request: Request, _ connection: Connection) throws {
+        guard try self.principal(request, connection).isAdmin else { throw HTTPError.adminOnly }
+    }
+
+    /// The account `reference` (either id form) if the principal may see it; another tenant's
+    /// account is indistinguishable from a missing one (404).
+    func visibleAccount(_ reference: String, _ principal: Principal, _ connection: Connection) throws -> Account {
+        guard let account = try AccountStore(connection: connection).find(reference) else { throw HTTPError.accountNotFound }
+        if case .account(let key, _) = principal, key != account.key { throw HTTPError.accountNotFound }
+        return account
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        String(self.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+    }
+}

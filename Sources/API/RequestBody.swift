@@ -1,0 +1,173 @@
+import FastCGI
+import FoundationEssentials
+import JSON
+import Routing
+
+/// A JSON object request body, read field by field. Problems are collected, not thrown one at a
+/// time, so a client sees every invalid field at once; `finish()` also refuses unknown fields.
+struct RequestBody {
+    let object: JSONObject
+    private var problems: [HTTPError.FieldError] = []
+    private var read: Set<String> = []
+
+    init(object: JSONObject) {
+        self.object = object
+    }
+
+    /// Parses the body of `request` as a JSON object (an empty body is an empty object).
+    static func parse(_ request: Request) throws(HTTPError) -> RequestBody {
+        if let type = request.header("content-type"), !type.lowercased().hasPrefix("application/json") {
+            throw HTTPError(status: 415, code: "UNSUPPORTED_MEDIA_TYPE", message: "Send the body as application/json")
+        }
+        if request.body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            return RequestBody(object: JSONObject())
+        }
+        let value: JSON
+        do {
+            value = try JSON.parse(request.body)
+        } catch {
+            throw HTTPError.badRequest("The body is not valid JSON: \(error.description)", code: "INVALID_JSON")
+        }
+        guard case .object(let object) = value else {
+            throw HTTPError.badRequest("The body must be a JSON object", code: "INVALID_JSON")
+        }
+        return RequestBody(object: object)
+    }
+
+    func has(_ name: String) -> Bool { self.object[name] != nil }
+
+    mutating func problem(_ field: String, _ message: String) {
+        self.problems.append(HTTPError.FieldError(field: field, message: message))
+    }
+
+    private mutating func value(_ name: String, required: Bool) -> JSON? {
+        self.read.insert(name)
+        guard let value = self.object[name], value != .null else {
+            if required { self.problem(name, "is required") }
+            return nil
+        }
+        return value
+    }
+
+    /// A string, trimmed; empty counts as missing.
+    mutating func string(_ name: String, required: Bool = false, maxLength: Int = 200) -> String? {
+        guard let value = self.value(name, required: required) else { return nil }
+        guard case .string(let raw) = value else {
+            self.problem(name, "must be a string")
+            return nil
+        }
+        let text = String(raw.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+        if text.isEmpty {
+            if required { self.problem(name, "must not be empty") }
+            return nil
+        }
+        guard text.count <= maxLength else {
+            self.problem(name, "must be at most \(maxLength) characters")
+            return nil
+        }
+        return text
+    }
+
+    mutating func decimal(_ name: String, required: Bool = false) -> Decimal? {
+        guard let value = self.value(name, required: required) else { return nil }
+        guard let number = value.decimalValue else {
+            self.problem(name, "must be a number")
+            return nil
+        }
+        return number
+    }
+
+    mutating func integer(_ name: String, in range: ClosedRange<Int>) -> Int? {
+        guard let value = self.value(name, required: false) else { return nil }
+        guard case .int(let number) = value, let small = Int(exactly: number), range.contains(small) else {
+            self.problem(name, "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            return nil
+        }
+        return small
+    }
+
+    mutating func bool(_ name: String) -> Bool? {
+        guard let value = self.value(name, required: false) else { return nil }
+        guard case .bool(let flag) = value else {
+            self.problem(name, "must be true or false")
+            return nil
+        }
+        return flag
+    }
+
+    mutating func object(_ name: String) -> JSONObject? {
+        guard let value = self.value(name, required: false) else { return nil }
+        guard case .object(let object) = value else {
+            self.problem(name, "must be a JSON object")
+            return nil
+        }
+        return object
+    }
+
+    mutating func choice<Choice: RawRepresentable & CaseIterable>(
+        _ name: String, _ type: Choice.Type, required: Bool = false
+    ) -> Choice? where Choice.RawValue == String {
+        guard let text = self.string(name, required: required) else { return nil }
+        guard let value = Choice(rawValue: text) else {
+            self.problem(name, "must be one of \(Choice.allCases.map(\.rawValue).joined(separator: ", "))")
+            return nil
+        }
+        return value
+    }
+
+    /// Throws the collected problems, and refuses fields nobody read (a typo must not pass silently).
+    func finish() throws(HTTPError) {
+        var problems = self.problems
+        for key in self.object.keys where !self.read.contains(key) {
+            problems.append(HTTPError.FieldError(field: key, message: "is not a known field"))
+        }
+        if !problems.isEmpty { throw HTTPError.validation(problems) }
+    }
+}
+
+/// `limit` (1–1000, default 50) and `skip` (≥ 0) from the query.
+struct Page {
+    let limit: Int
+    let skip: Int
+
+    init(_ request: Request, defaultLimit: Int = 50) throws(HTTPError) {
+        var problems: [HTTPError.FieldError] = []
+        var limit = defaultLimit
+        var skip = 0
+        if let text = request.query["limit"] {
+            if let value = Int(text), (1...1000).contains(value) {
+                limit = value
+            } else {
+                problems.append(.init(field: "limit", message: "must be a whole number from 1 to 1000"))
+            }
+        }
+        if let text = request.query["skip"] {
+            if let value = Int(text), value >= 0, value <= 10_000_000 {
+                skip = value
+            } else {
+                problems.append(.init(field: "skip", message: "must be a whole number of at least 0"))
+            }
+        }
+        if !problems.isEmpty { throw HTTPError.validation(problems) }
+        self.limit = limit
+        self.skip = skip
+    }
+
+    /// The seed's list format: `{"<plural>": [...], "total": N, "limit": L, "skip": S}`.
+    func response(_ plural: String, _ items: [JSON], total: Int) -> Response {
+        .json(.object([plural: .array(items), "total": .int(Int64(total)), "limit": .int(Int64(self.limit)), "skip": .int(Int64(self.skip))]))
+    }
+}
+
+/// A query parameter that must be one of a closed set.
+func queryChoice<Choice: RawRepresentable & CaseIterable>(
+    _ request: Request, _ name: String, _ type: Choice.Type
+) throws(HTTPError) -> Choice? where Choice.RawValue == String {
+    guard let text = request.query[name], !text.isEmpty else { return nil }
+    guard let value = Choice(rawValue: text) else {
+        throw HTTPError.validation([
+            .init(field: name, message: "must be one of \(Choice.allCases.map(\.rawValue).joined(separator: ", "))")
+        ])
+    }
+    return value
+}

@@ -1,0 +1,171 @@
+import FoundationEssentials
+import PostgreSQL
+import TestSupport
+import Testing
+import Time
+
+@testable import Accounts
+
+/// The ledger against a real PostgreSQL, one operation at a time.
+@Suite(.enabled(if: TestDatabase.available, "needs the test cluster of `make test`"), .serialized)
+struct LedgerTests {
+    static func account(_ connection: Connection, plan: PlanType = .creditBased, credits: Decimal? = nil) throws -> Account {
+        var new = NewAccount(
+            accountId: nil, accountName: "Test", contactName: "Test", contactEmail: "t@example.cl", contactPhone: nil,
+            planType: plan, country: .chile, timezone: "America/Santiago")
+        new.initialCredits = credits
+        return try AccountStore(connection: connection).create(new)
+    }
+
+    static func reconciliation(_ connection: Connection) throws -> [Row] {
+        let sql = try String(
+            contentsOf: TestDatabase.repositoryRoot.appendingPathComponent("sql/reports/ledger_reconciliation.sql"),
+            encoding: .utf8)
+        return Array(try connection.execute(script: sql))
+    }
+
+    static func assertReconciled(_ connection: Connection) throws {
+        for row in try reconciliation(connection) {
+            let account = try row.string("account_id")
+            #expect(try row.bool("reconciled"), "account \(account) does not reconcile")
+        }
+    }
+
+    let later = Timestamp(microsecondsSinceEpoch: Timestamp.now().microsecondsSinceEpoch + 600_000_000)
+
+    @Test func holdThenPartialPostChargesTheCostAndReleasesTheRest() throws {
+        let connection = try Connection(url: try TestDatabase.createMigrated())
+        let account = try Self.account(connection, credits: 10)
+        let ledger = Ledger(connection: connection)
+        guard case .held(let hold) = try ledger.hold(accountKey: account.key, amount: Decimal(string: "4.52")!, reference: "job-1", expiresAt: later)
+        else { Issue.record("expected a hold"); return }
+        var now = try #require(try AccountStore(connection: connection).find(key: account.key))
+        #expect(now.creditAvailable == Decimal(string: "5.48"))
+        #expect(now.creditReserved == Decimal(string: "4.52"))
+        #expect(now.creditBalance == 10)
+        try ledger.post(holdId: hold.holdId, amount: Decimal(string: "1.3375")!)
+        now = try #require(try AccountStore(connection: connection).find(key: account.key))
+        #expect(now.creditBalance == Decimal(string: "8.6625"))
+        #expect(now.creditReserved == 0)
+        #expect(now.creditUsed == Decimal(string: "1.3375"))
+        #expect(now.creditAvailable == Decimal(string: "8.6625"))
+        let types = try ledger.entries(accountKey: account.key, type: nil, limit: 10, skip: 0).entries.map(\.type)
+        #expect(types == [.callUsage, .holdRelease, .hold, .topupCredits])
+        try Self.assertReconciled(connection)
+    }
+
+    @Test func aHoldResolvesExactlyOnce() throws {
+        let connection = try Connection(url: try TestDatabase.createMigrated())
+        let account = try Self.account(connection, credits: 10)
+        let ledger = Ledger(connection: connection)
+        guard case .held(let hold) = try ledger.hold(accountKey: account.key, amount: 2, reference: nil, expiresAt: later)
+        else { Issue.record("expected a hold"); return }
+        try ledger.void(holdId: hold.holdId)
+        #expect(throws: LedgerError.holdRejected(.alreadyResolved(.voided))) { try ledger.post(holdId: hold.holdId, amount: 1) }
+        #expect(throws: LedgerError.holdRejected(.alreadyResolved(.voided))) { try ledger.expire(holdId: hold.holdId) }
+        #expect(throws: LedgerError.holdNotFound) { try ledger.void(holdId: "hold_missing") }
+        // The database refuses it too, whatever the code does.
+        #expect(throws: DatabaseError.self) {
+            try connection.query("UPDATE credit_holds SET status = 'posted', posted_amount = 1 WHERE hold_id = \(hold.holdId)")
+        }
+        try Self.assertReconciled(connection)
+    }
+
+    @Test func aPostAboveTheHoldIsRefusedAndChangesNothing() throws {
+        let connection = try Connection(url: try TestDatabase.createMigrated())
+        let account = try Self.account(connection, credits: 10)
+        let ledger = Ledger(connection: connection)
+        guard case .held(let hold) = try ledger.hold(accountKey: account.key, amount: 2, reference: nil, expiresAt: later)
+        else { Issue.record("expected a hold"); return }
+        #expect(throws: LedgerError.holdRejected(.invalidPostAmount)) { try ledger.post(holdId: hold.holdId, amount: 3) }
+        try ledger.post(holdId: hold.holdId, amount: 2)
+        try Self.assertReconciled(connection)
+    }
+
+    @Test func holdsNeverTakeMoreThanIsAvailable() throws {
+        let connection = try Connection(url: try TestDatabase.createMigrated())
+        let account = try Self.account(connection, credits: 5)
+        let ledger = Ledger(connection: connection)
+        _ = try ledger.hold(accountKey: account.key, amount: 3, reference: nil, expiresAt: later)
+        #expect(throws: LedgerError.insufficientFunds(available: 2, needed: Decimal(string: "2.0001")!)) {
+            try ledger.hold(accountKey: account.key, amount: Decimal(string: "2.0001")!, reference: nil, expiresAt: later)
+        }
+        _ = try ledger.hold(accountKey: account.key, amount: 2, reference: nil, expiresAt: later)
+        // The CHECK constraint is the backstop if code ever tried.
+        #expect(throws: DatabaseError.self) {
+            try connection.query("UPDATE accounts SET credit_reserved = credit_reserved + 1 WHERE id = \(account.key)")
+        }
+        try Self.assertReconciled(connection)
+    }
+
+    @Test func expiredHoldsAreReleasedBySweeping() throws {
+        let connection = try Connection(url: try TestDatabase.createMigrated())
+        let account = try Self.account(connection, credits: 10)
+        let ledger = Ledger(connection: connection)
+        let past = Timestamp(microsecondsSinceEpoch: Timestamp.now().microsecondsSinceEpoch - 1_000_000)
+        _ = try ledger.hold(accountKey: account.key, amount: 1, reference: "old", expiresAt: past)
+        _ = try ledger.hold(accountKey: account.key, amount: 2, reference: "fresh", expiresAt: later)
+        #expect(try ledger.expireDue() == 1)
+        #expect(try ledger.expireDue() == 0)
+        let now = try #require(try AccountStore(connection: connection).find(key: account.key))
+        #expect(now.creditReserved == 2)
+        try Self.assertReconciled(connection)
+    }
+
+    @Test func minutesPlansUseTheSameMachineryInMinutes() throws {
+        let connection = try Connection(url: try TestDatabase.createMigrated())
+        let account = try Self.account(connection, plan: .minutesBased)
+        let ledger = Ledger(connection: connection)
+        #expect(throws: LedgerError.unitNotInPlan(plan: .minutesBased, unit: .credits)) {
+            try ledger.topUp(accountKey: account.key, unit: .credits, amount: 1)
+        }
+        try ledger.topUp(accountKey: account.key, unit: .minutes, amount: 30)
+        guard case .held(let hold) = try ledger.hold(accountKey: account.key, amount: 5, reference: nil, expiresAt: later)
+        else { Issue.record("expected a hold"); return }
+        #expect(hold.unit == .minutes)
+        try ledger.post(holdId: hold.holdId, amount: Decimal(string: "2.5")!)
+        let now = try #require(try AccountStore(connection: connection).find(key: account.key))
+        #expect(now.minutesPurchased == 30)
+        #expect(now.minutesUsed == Decimal(string: "2.5"))
+        #expect(now.minutesAvailable == Decimal(string: "27.5"))
+        #expect(now.creditBalance == 0)
+        try Self.assertReconciled(connection)
+    }
+
+    @Test func unlimitedPlansHoldNothingButRecordUsage() throws {
+        let connection = try Connection(url: try TestDatabase.createMigrated())
+        let account = try Self.account(connection, plan: .unlimited)
+        let ledger = Ledger(connection: connection)
+        #expect(try ledger.hold(accountKey: account.key, amount: 100, reference: nil, expiresAt: later) == .notNeeded)
+        let entry = try ledger.recordUnlimitedUsage(accountKey: account.key, cost: Decimal(string: "0.62")!, reference: "job-9")
+        #expect(entry.amount == 0)
+        #expect(entry.cost == Decimal(string: "0.62"))
+        let now = try #require(try AccountStore(connection: connection).find(key: account.key))
+        #expect(now.creditUsed == Decimal(string: "0.62"))
+        #expect(now.creditBalance == 0)
+        try Self.assertReconciled(connection)
+    }
+
+    @Test func theLedgerIsAppendOnly() throws {
+        let connection = try Connection(url: try TestDatabase.createMigrated())
+        let account = try Self.account(connection, credits: 10)
+        for statement in [
+            "UPDATE credit_transactions SET amount = 1000 WHERE account_id = \(account.key)",
+            "DELETE FROM credit_transactions WHERE account_id = \(account.key)",
+            "TRUNCATE credit_transactions CASCADE",
+        ] {
+            let error = #expect(throws: DatabaseError.self) { try connection.execute(script: statement) }
+            #expect(error?.code == .insufficientPrivilege)
+        }
+        try Self.assertReconciled(connection)
+    }
+
+    @Test func theReconciliationReportCatchesADrift() throws {
+        let connection = try Connection(url: try TestDatabase.createMigrated())
+        let account = try Self.account(connection, credits: 10)
+        try Self.assertReconciled(connection)
+        // Change the cached balance behind the ledger's back: the report must notice.
+        try connection.query("UPDATE accounts SET credit_balance = credit_balance + 1 WHERE id = \(account.key)")
+        #expect(try Self.reconciliation(connection).contains { try !$0.bool("reconciled") })
+    }
+}
