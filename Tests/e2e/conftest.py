@@ -62,6 +62,29 @@ class Stack:
     def log(self) -> str:
         return (self.state / "log" / "fcgi.log").read_text(errors="replace")
 
+    # Keys and requests -----------------------------------------------------------------------
+    def database_url(self) -> str:
+        return subprocess.run([str(STACK), "database-url", str(self.state)], check=True, capture_output=True,
+                              text=True, env=dict(os.environ)).stdout.strip()
+
+    def cli(self, *arguments) -> str:
+        env = dict(os.environ)
+        env["DATABASE_URL"] = self.database_url()
+        result = subprocess.run([os.path.join(os.environ["BIN_DIR"], "speechai"), *arguments], env=env,
+                                capture_output=True, text=True, timeout=30)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    def create_key(self, account=None) -> str:
+        return self.cli("keys", "create", *(["--account", account] if account else ["--admin"]))
+
+    def api(self, method, path, key=None, json=None, headers=None, **kwargs):
+        all_headers = dict(headers or {})
+        if key:
+            all_headers["Authorization"] = f"Bearer {key}"
+        kwargs.setdefault("timeout", 15)
+        return requests.request(method, self.url(path), json=json, headers=all_headers, **kwargs)
+
     # PostgreSQL ----------------------------------------------------------------------------
     def stop_postgres(self):
         self.run("pg-stop")
@@ -103,6 +126,12 @@ def stack():
     stack.run("start", env)
     yield stack
     stack.run("stop")
+
+
+@pytest.fixture(scope="session")
+def admin(stack):
+    """An admin API key."""
+    return stack.create_key()
 
 
 @pytest.fixture
