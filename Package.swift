@@ -39,6 +39,7 @@ let package = Package(
 
         // Executables.
         .executableTarget(name: "speechai-fcgi", dependencies: ["API", "ResponderPool"]),
+        .executableTarget(name: "speechai-ledger-bench", dependencies: ["Accounts", "PostgreSQL", "Time"]),
         .executableTarget(
             name: "speechai",
             dependencies: [

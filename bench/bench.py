@@ -82,6 +82,12 @@ class Stacks:
             env={**self.env, "HTTP_PORT": REFERENCE_PORT, "FCGI_SOCKET": str(socket)})
         return self
 
+    def database_url(self):
+        return run(STACK, "database-url", str(self.state), env=self.env, capture_output=True, text=True).stdout.strip()
+
+    def pg_socket(self):
+        return os.path.realpath(self.state / "pg"), PG_PORT
+
     def __exit__(self, *exc):
         subprocess.run([STACK, "nginx-stop", str(self.reference)])
         pids = self.reference / "run" / "reference.pids"
@@ -112,6 +118,41 @@ def b1(stacks, path):
     return best(ours), best(reference)
 
 
+PG_BIN = "/usr/lib/postgresql/15/bin"
+
+
+def psql(stacks, sql):
+    """Runs SQL in the stack's database and returns the rows (tab-separated fields)."""
+    output = run(f"{PG_BIN}/psql", stacks.database_url(), "-XAtq", "-F", "\t", "-c", sql,
+                 capture_output=True, text=True).stdout
+    return [line.split("\t") for line in output.splitlines() if line]
+
+
+def b2(stacks, accounts):
+    """B2: hold + settle pairs per second, ours (16 clients through the Ledger code) beside pgbench
+    running the same SQL (bench/b2_hold_settle.sql) with 16 clients, on the same accounts."""
+    binary = str(ROOT / ".build" / "release" / "speechai-ledger-bench")
+    output = run(binary, "--database-url", stacks.database_url(), "--accounts", str(accounts), "--clients", "16",
+                 "--seconds", str(SECONDS), capture_output=True, text=True).stdout
+    ours = float(re.search(r"pairs_per_second=(\d+)", output).group(1))
+    errors = int(re.search(r"errors=(\d+)", output).group(1))
+    first, last = psql(stacks, f"SELECT min(id), max(id) FROM accounts WHERE account_id LIKE 'bench-{accounts}-%'")[0]
+    dir_, port = stacks.pg_socket()
+    output = run(f"{PG_BIN}/pgbench", "-n", "-M", "prepared", "-c", "16", "-j", "2", "-T", str(SECONDS),
+                 "-f", str(ROOT / "bench" / "b2_hold_settle.sql"), "-D", f"first={first}", "-D", f"last={last}",
+                 "-h", dir_, "-p", port, "-U", "speechai", "speechai", capture_output=True, text=True).stdout
+    reference = float(re.search(r"tps = ([\d.]+)", output).group(1))
+    return ours, errors, reference
+
+
+def invariants(stacks):
+    """The ledger reconciliation report over every account: 'ok' or how many accounts fail."""
+    report = (ROOT / "sql" / "reports" / "ledger_reconciliation.sql").read_text()
+    failing = psql(stacks, f"SELECT count(*) FILTER (WHERE NOT reconciled) FROM ({report.rstrip().rstrip(';')}) AS r")
+    count = int(failing[0][0])
+    return "ok" if count == 0 else f"{count} accounts violate them"
+
+
 def main():
     print(f"make bench — {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
           f"{os.cpu_count()} cores; wrk -c{CONNECTIONS} {SECONDS}s x {ROUNDS} rounds, pool of {POOL_SIZE}")
@@ -123,11 +164,18 @@ def main():
             rows.append((f"B1 GET {path}", f"{rate:,.0f} req/s", f"{p99:.2f} ms", str(errors),
                          f"{ref_rate:,.0f} req/s", f"{ref_p99:.2f} ms", f"{rate / ref_rate:.2f}",
                          "yes" if target_met else "no"))
+        for accounts, label in ((1, "one hot account"), (1000, "1,000 accounts")):
+            ours, errors, reference = b2(stacks, accounts)
+            rows.append((f"B2 hold+settle, {label}", f"{ours:,.0f} pairs/s", "-", str(errors),
+                         f"{reference:,.0f} pairs/s (pgbench)", "-", f"{ours / reference:.2f}",
+                         "yes" if ours >= 0.7 * reference and errors == 0 else "no"))
+        ledger_state = invariants(stacks)
     header = ("benchmark", "ours", "p99", "errors", "C reference", "ref p99", "ratio", "target met")
     widths = [max(len(str(row[i])) for row in rows + [header]) for i in range(len(header))]
     for row in [header, tuple("-" * w for w in widths)] + rows:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)))
-    print("targets: B1 ratio >= 0.8, p99 <= 10 ms, zero errors")
+    print("targets: B1 ratio >= 0.8, p99 <= 10 ms, zero errors; B2 ratio >= 0.7 with the invariants holding")
+    print(f"ledger invariants after B2 (sql/reports/ledger_reconciliation.sql): {ledger_state}")
 
 
 if __name__ == "__main__":

@@ -27,10 +27,11 @@ if ! dpkg --compare-versions "$fcgi_version" ge "2.4.2-2+deb12u1"; then
 fi
 
 # The end-to-end tests and benchmarks are driven from Python.
-if ! python3 -c 'import pytest, requests' 2>/dev/null; then
-    echo "deps: installing pytest and requests"
-    python3 -m pip install -q pytest requests 2>/dev/null ||
-        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pytest python3-requests >/dev/null; }
+if ! python3 -c 'import pytest, requests, openapi_spec_validator' 2>/dev/null; then
+    echo "deps: installing pytest, requests and openapi-spec-validator"
+    python3 -m pip install -q pytest requests openapi-spec-validator 2>/dev/null ||
+        { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pytest python3-requests \
+            python3-openapi-spec-validator >/dev/null; }
 fi
 
 command -v swift >/dev/null || { echo "deps: the Swift 6 toolchain is not on PATH" >&2; exit 1; }

@@ -136,8 +136,7 @@ def admin(stack):
 
 @pytest.fixture
 def pool(stack):
-    """A freshly started pool with the default test settings, for tests that disturb it."""
+    """A freshly started pool for tests that disturb it; the default pool is back afterwards."""
     stack.start_pool()
     yield stack
-    if not process_alive(stack.pool_pid()):
-        stack.start_pool()
+    stack.start_pool()

@@ -314,3 +314,10 @@ def test_revoked_keys_stop_working(stack, admin):
     assert key_id in listed and key not in listed  # the key itself is never shown again
     stack.cli("keys", "revoke", key_id)
     assert stack.api("GET", "/api/v1/accounts", key).status_code == 401
+
+
+def test_auth_can_be_disabled_for_development(pool):
+    pool.start_pool(SPEECHAI_AUTH="disabled")
+    response = pool.api("GET", "/api/v1/accounts")
+    assert response.status_code == 200
+    assert "SPEECHAI_AUTH=disabled" in pool.log()

@@ -265,9 +265,12 @@ def test_shipped_nginx_site_passes_nginx_t():
         assert "fastcgi_keep_conn off" in (ROOT / "nginx" / "speechai-locations.conf").read_text()
 
 
-def test_openapi_document_is_served(stack):
+def test_openapi_document_is_served_and_valid(stack):
+    from openapi_spec_validator import validate
+
     response = stack.get("/openapi.json")
     assert response.status_code == 200
     document = response.json()
+    validate(document)
     assert document["openapi"].startswith("3.1")
     assert "/health" in document["paths"]
