@@ -16,19 +16,13 @@ enum AccountRoutes {
         router.post("/api/v1/accounts") { request, _ in try create(request, context) }
         router.get("/api/v1/accounts") { request, _ in try list(request, context) }
         router.get("/api/v1/accounts/{id}") { request, parameters in
-            try context.database.withConnection { connection in
-                let principal = try context.principal(request, connection)
-                return .json(try context.visibleAccount(try parameters.require("id"), principal, connection).json)
-            }
+            try show(request, parameters, context, \.json)
         }
         router.patch("/api/v1/accounts/{id}") { request, parameters in
             try update(request, try parameters.require("id"), context)
         }
         router.get("/api/v1/accounts/{id}/balance") { request, parameters in
-            try context.database.withConnection { connection in
-                let principal = try context.principal(request, connection)
-                return .json(try context.visibleAccount(try parameters.require("id"), principal, connection).balanceJSON)
-            }
+            try show(request, parameters, context, \.balanceJSON)
         }
         router.post("/api/v1/accounts/{id}/topup") { request, parameters in
             try topUp(request, try parameters.require("id"), context)
@@ -54,6 +48,16 @@ enum AccountRoutes {
     }
 
     // MARK: Handlers
+
+    /// A read of one visible account, rendered by `view`.
+    static func show(
+        _ request: Request, _ parameters: PathParameters, _ context: AppContext, _ view: (Account) -> JSON
+    ) throws -> Response {
+        try context.database.withConnection { connection in
+            let principal = try context.principal(request, connection)
+            return .json(view(try context.visibleAccount(try parameters.require("id"), principal, connection)))
+        }
+    }
 
     static func create(_ request: Request, _ context: AppContext) throws -> Response {
         var body = try RequestBody.parse(request)
