@@ -22,24 +22,25 @@ let package = Package(
         // Thin infrastructure layers.
         .target(name: "JSON"),
         .target(name: "Time"),
+        .target(name: "Money"),
         .target(name: "FastCGI", dependencies: ["CFastCGI"]),
         .target(name: "ResponderPool", dependencies: ["CPool", "FastCGI", "Time"]),
-        .target(name: "PostgreSQL", dependencies: ["CLibPQ", "Time"]),
+        .target(name: "PostgreSQL", dependencies: ["CLibPQ", "Time", "Money"]),
         .target(name: "Routing", dependencies: ["FastCGI", "JSON"]),
         .target(name: "Migrations", dependencies: ["PostgreSQL"]),
 
         // The domain.
-        .target(name: "Accounts", dependencies: ["PostgreSQL", "Time"]),
+        .target(name: "Accounts", dependencies: ["PostgreSQL", "Time", "Money"]),
         .target(
             name: "Authentication",
             dependencies: ["PostgreSQL", "Time", .product(name: "Crypto", package: "swift-crypto")]),
 
         // The HTTP API.
-        .target(name: "API", dependencies: ["Routing", "PostgreSQL", "ResponderPool", "JSON", "Time", "Accounts", "Authentication"]),
+        .target(name: "API", dependencies: ["Routing", "PostgreSQL", "ResponderPool", "JSON", "Time", "Money", "Accounts", "Authentication"]),
 
         // Executables.
         .executableTarget(name: "speechai-fcgi", dependencies: ["API", "ResponderPool"]),
-        .executableTarget(name: "speechai-ledger-bench", dependencies: ["Accounts", "PostgreSQL", "Time"]),
+        .executableTarget(name: "speechai-ledger-bench", dependencies: ["Accounts", "Money", "PostgreSQL", "Time"]),
         .executableTarget(
             name: "speechai",
             dependencies: [
@@ -51,6 +52,7 @@ let package = Package(
         // Tests mirror the modules.
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "TimeTests", dependencies: ["Time"]),
+        .testTarget(name: "MoneyTests", dependencies: ["Money"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
         .testTarget(name: "RoutingTests", dependencies: ["Routing"]),
         .testTarget(name: "APITests", dependencies: ["API", "JSON", "Routing"]),
@@ -58,7 +60,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["PostgreSQL", "Migrations"], path: "Tests/TestSupport"),
         .testTarget(name: "PostgreSQLTests", dependencies: ["PostgreSQL", "Time", "TestSupport"]),
         .testTarget(name: "MigrationsTests", dependencies: ["Migrations", "PostgreSQL", "TestSupport"]),
-        .testTarget(name: "AccountsTests", dependencies: ["Accounts", "PostgreSQL", "Time", "TestSupport"]),
+        .testTarget(name: "AccountsTests", dependencies: ["Accounts", "Money", "PostgreSQL", "Time", "TestSupport"]),
         .testTarget(name: "AuthenticationTests", dependencies: ["Authentication", "PostgreSQL", "TestSupport"]),
     ]
 )

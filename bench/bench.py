@@ -6,6 +6,7 @@ because the machine is slow.
     bench/bench.py            # every benchmark
     BENCH_SECONDS=5 BENCH_ROUNDS=1 bench/bench.py   # quicker, noisier
 """
+import json
 import os
 import platform
 import re
@@ -34,9 +35,10 @@ def run(*command, env=None, **kwargs):
     return subprocess.run(command, check=True, env=full_env, **kwargs)
 
 
-def wrk(url):
+def wrk(url, headers=()):
     """Runs wrk and returns (requests per second, p99 in ms, errors)."""
-    output = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", url],
+    arguments = [argument for header in headers for argument in ("-H", header)]
+    output = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", *arguments, url],
                             check=True, capture_output=True, text=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     p99_value, p99_unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", output).groups()
@@ -72,7 +74,8 @@ class Stacks:
         database_url = run(STACK, "database-url", str(self.state), env=self.env, capture_output=True,
                            text=True).stdout.strip()
         binary = self.reference / "reference_responder"
-        flags = run("pkg-config", "--cflags", "--libs", "fcgi", "libpq", capture_output=True, text=True).stdout.split()
+        flags = run("pkg-config", "--cflags", "--libs", "fcgi", "libpq", "libcrypto", capture_output=True,
+                    text=True).stdout.split()
         run("cc", "-O2", "-o", str(binary), str(ROOT / "bench" / "reference_responder.c"), *flags)
         socket = self.reference / "run" / "fcgi.sock"
         run("spawn-fcgi", "-F", str(POOL_SIZE), "-s", str(socket), "-M", "0666",
@@ -80,6 +83,13 @@ class Stacks:
             env={"DATABASE_URL": database_url}, stdout=subprocess.DEVNULL)
         run(STACK, "nginx-start", str(self.reference),
             env={**self.env, "HTTP_PORT": REFERENCE_PORT, "FCGI_SOCKET": str(socket)})
+        # An admin key and an account for B1's account read.
+        self.admin_key = run(str(ROOT / ".build" / "release" / "speechai"), "keys", "create", "--admin",
+                             env={"DATABASE_URL": database_url}, capture_output=True, text=True).stdout.strip()
+        body = json.dumps({"account_id": "bench-b1", "account_name": "Benchmark", "contact_name": "Bench",
+                           "contact_email": "bench@example.cl", "initial_credits": 100})
+        run("curl", "-fsS", "-o", "/dev/null", "-H", f"Authorization: Bearer {self.admin_key}",
+            "-H", "Content-Type: application/json", "-d", body, f"http://127.0.0.1:{OUR_PORT}/api/v1/accounts")
         return self
 
     def database_url(self):
@@ -108,12 +118,13 @@ def b1(stacks, path):
     """B1: the HTTP read path. Rounds alternate ours and the reference; the best of each counts."""
     ours_url = f"http://127.0.0.1:{OUR_PORT}{path}"
     reference_url = f"http://127.0.0.1:{REFERENCE_PORT}{path}"
+    headers = [f"Authorization: Bearer {stacks.admin_key}"]
     for url in (ours_url, reference_url):  # warm up connections, caches and prepared statements
-        subprocess.run(["wrk", "-t2", "-c64", "-d2s", url], capture_output=True)
+        subprocess.run(["wrk", "-t2", "-c64", "-d2s", "-H", headers[0], url], capture_output=True)
     ours, reference = [], []
     for _ in range(ROUNDS):
-        ours.append(wrk(ours_url))
-        reference.append(wrk(reference_url))
+        ours.append(wrk(ours_url, headers))
+        reference.append(wrk(reference_url, headers))
     best = lambda results: max(results, key=lambda result: result[0])
     return best(ours), best(reference)
 
@@ -158,7 +169,7 @@ def main():
           f"{os.cpu_count()} cores; wrk -c{CONNECTIONS} {SECONDS}s x {ROUNDS} rounds, pool of {POOL_SIZE}")
     rows = []
     with Stacks() as stacks:
-        for path in ("/health",):
+        for path in ("/health", "/api/v1/accounts/bench-b1"):
             (rate, p99, errors), (ref_rate, ref_p99, ref_errors) = b1(stacks, path)
             target_met = rate >= 0.8 * ref_rate and p99 <= 10 and errors == 0
             rows.append((f"B1 GET {path}", f"{rate:,.0f} req/s", f"{p99:.2f} ms", str(errors),

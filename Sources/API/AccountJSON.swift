@@ -1,10 +1,13 @@
 import Accounts
-import FoundationEssentials
 import JSON
+import Money
 import Time
 
 extension JSON {
     static func timestamp(_ value: Timestamp?) -> JSON { value.map { .string($0.rfc3339) } ?? .null }
+
+    /// An exact amount as a JSON number.
+    static func amount(_ value: Amount) -> JSON { .number(value.description) }
 
     /// Embeds JSON text read from a jsonb column (trusted: PostgreSQL produced it).
     static func stored(_ text: String) -> JSON { (try? JSON.parse(text)) ?? .null }
@@ -25,19 +28,19 @@ extension Account {
             "suspension_reason": .string(self.suspensionReason),
             "country": .string(self.country.rawValue),
             "timezone": .string(self.timezone),
-            "cost_per_minute": .decimal(self.costPerMinute),
-            "cost_per_call_setup": .decimal(self.costPerCallSetup),
-            "cost_failed_call": .decimal(self.costFailedCall),
+            "cost_per_minute": .amount(self.costPerMinute),
+            "cost_per_call_setup": .amount(self.costPerCallSetup),
+            "cost_failed_call": .amount(self.costFailedCall),
             "max_concurrent_calls": .int(Int64(self.maxConcurrentCalls)),
             "daily_call_limit": .int(Int64(self.dailyCallLimit)),
-            "credit_balance": .decimal(self.creditBalance),
-            "credit_reserved": .decimal(self.creditReserved),
-            "credit_available": .decimal(self.creditAvailable),
-            "credit_used": .decimal(self.creditUsed),
-            "minutes_purchased": .decimal(self.minutesPurchased),
-            "minutes_used": .decimal(self.minutesUsed),
-            "minutes_reserved": .decimal(self.minutesReserved),
-            "minutes_available": .decimal(self.minutesAvailable),
+            "credit_balance": .amount(self.creditBalance),
+            "credit_reserved": .amount(self.creditReserved),
+            "credit_available": .amount(self.creditAvailable),
+            "credit_used": .amount(self.creditUsed),
+            "minutes_purchased": .amount(self.minutesPurchased),
+            "minutes_used": .amount(self.minutesUsed),
+            "minutes_reserved": .amount(self.minutesReserved),
+            "minutes_available": .amount(self.minutesAvailable),
             "features": .stored(self.featuresJSON),
             "settings": .stored(self.settingsJSON),
             "last_topup_at": .timestamp(self.lastTopupAt),
@@ -61,14 +64,14 @@ extension Account {
             "account_id": .string(self.accountId),
             "plan_type": .string(self.planType.rawValue),
             "status": .string(self.status.rawValue),
-            "credit_balance": .decimal(self.creditBalance),
-            "credit_available": .decimal(self.creditAvailable),
-            "credit_reserved": .decimal(self.creditReserved),
-            "credit_used": .decimal(self.creditUsed),
-            "minutes_purchased": .decimal(self.minutesPurchased),
-            "minutes_used": .decimal(self.minutesUsed),
-            "minutes_reserved": .decimal(self.minutesReserved),
-            "minutes_available": .decimal(self.minutesAvailable),
+            "credit_balance": .amount(self.creditBalance),
+            "credit_available": .amount(self.creditAvailable),
+            "credit_reserved": .amount(self.creditReserved),
+            "credit_used": .amount(self.creditUsed),
+            "minutes_purchased": .amount(self.minutesPurchased),
+            "minutes_used": .amount(self.minutesUsed),
+            "minutes_reserved": .amount(self.minutesReserved),
+            "minutes_available": .amount(self.minutesAvailable),
             "can_make_calls": .bool(self.canMakeCalls),
         ]
     }
@@ -82,11 +85,11 @@ extension LedgerEntry {
             "account_id": .string(accountId),
             "type": .string(self.type.rawValue),
             "unit": .string(self.unit.rawValue),
-            "amount": .decimal(self.amount),
-            "reserved_change": .decimal(self.reservedChange),
-            "cost": .decimal(self.cost),
-            "balance_after": .decimal(self.balanceAfter),
-            "reserved_after": .decimal(self.reservedAfter),
+            "amount": .amount(self.amount),
+            "reserved_change": .amount(self.reservedChange),
+            "cost": .amount(self.cost),
+            "balance_after": .amount(self.balanceAfter),
+            "reserved_after": .amount(self.reservedAfter),
             "hold_id": .string(self.holdId),
             "reference": .string(self.reference),
             "description": .string(self.description),

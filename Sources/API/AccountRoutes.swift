@@ -1,16 +1,16 @@
 import Accounts
 import Authentication
 import FastCGI
-import FoundationEssentials
 import JSON
+import Money
 import PostgreSQL
 import Routing
 
 /// `/api/v1/accounts`: accounts, balances, top-ups, status and the ledger.
 enum AccountRoutes {
     /// No single top-up or opening balance may exceed this (a typo guard, not a business limit).
-    static let maximumAmount = Decimal(100_000_000)
-    static let maximumRate = Decimal(1000)
+    static let maximumAmount: Amount = 100_000_000
+    static let maximumRate: Amount = 1000
 
     static func register(on router: Router, context: AppContext) {
         router.post("/api/v1/accounts") { request, _ in try create(request, context) }
@@ -202,7 +202,7 @@ enum AccountRoutes {
         if let key = idempotencyKey, key.isEmpty || key.utf8.count > 255 {
             throw HTTPError.badRequest("Idempotency-Key must be 1-255 characters", code: "INVALID_IDEMPOTENCY_KEY")
         }
-        let (unit, value): (LedgerUnit, Decimal) = credits.map { (.credits, $0) } ?? (.minutes, minutes ?? 0)
+        let (unit, value): (LedgerUnit, Amount) = credits.map { (.credits, $0) } ?? (.minutes, minutes ?? 0)
         return try context.database.withConnection { connection in
             try context.requireAdmin(request, connection)
             return try connection.transaction {
@@ -231,8 +231,8 @@ enum AccountRoutes {
                     message: "Account \(account.accountId) topped up with \(value) \(unit.rawValue)")
                 let response: JSON = [
                     "success": true,
-                    "new_balance": .decimal(unit == .credits ? updated.creditBalance : updated.minutesBalance),
-                    "amount_added": .decimal(value),
+                    "new_balance": .amount(unit == .credits ? updated.creditBalance : updated.minutesBalance),
+                    "amount_added": .amount(value),
                     "unit": .string(unit.rawValue),
                     "transaction_id": .string(entry.transactionId),
                     "account": updated.json,
@@ -260,8 +260,8 @@ enum AccountRoutes {
 
     // MARK: Field helpers
 
-    private static func amount(_ body: inout RequestBody, _ name: String, allowZero: Bool) -> Decimal? {
-        guard let value = body.decimal(name) else { return nil }
+    private static func amount(_ body: inout RequestBody, _ name: String, allowZero: Bool) -> Amount? {
+        guard let value = body.amount(name) else { return nil }
         if allowZero && value == 0 { return value }
         if let problem = AccountRules.amountProblem(value, maximum: maximumAmount) {
             body.problem(name, problem)
@@ -270,8 +270,8 @@ enum AccountRoutes {
         return value
     }
 
-    private static func rate(_ body: inout RequestBody, _ name: String) -> Decimal? {
-        guard let value = body.decimal(name) else { return nil }
+    private static func rate(_ body: inout RequestBody, _ name: String) -> Amount? {
+        guard let value = body.amount(name) else { return nil }
         if value == 0 { return value }
         if let problem = AccountRules.amountProblem(value, maximum: maximumRate) {
             body.problem(name, problem == "must be a positive number" ? "must be zero or more" : problem)

@@ -1,6 +1,6 @@
 import FastCGI
-import FoundationEssentials
 import JSON
+import Money
 import Routing
 
 /// A JSON object request body, read field by field. Problems are collected, not thrown one at a
@@ -68,13 +68,20 @@ struct RequestBody {
         return text
     }
 
-    mutating func decimal(_ name: String, required: Bool = false) -> Decimal? {
+    /// An exact amount (at most 4 decimals), read from the digits the client sent.
+    mutating func amount(_ name: String, required: Bool = false) -> Amount? {
         guard let value = self.value(name, required: required) else { return nil }
-        guard let number = value.decimalValue else {
+        guard let text = value.numberText else {
             self.problem(name, "must be a number")
             return nil
         }
-        return number
+        switch Amount.parse(text) {
+        case .success(let amount): return amount
+        case .failure(.tooPrecise): self.problem(name, "must have at most 4 decimal places")
+        case .failure(.outOfRange): self.problem(name, "is out of range")
+        case .failure(.notANumber): self.problem(name, "must be a number")
+        }
+        return nil
     }
 
     mutating func integer(_ name: String, in range: ClosedRange<Int>) -> Int? {

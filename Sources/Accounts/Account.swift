@@ -1,4 +1,4 @@
-import FoundationEssentials
+import Money
 import PostgreSQL
 import Time
 
@@ -17,27 +17,27 @@ public struct Account: Sendable, Equatable {
     public var suspensionReason: String?
     public let country: Country
     public var timezone: String
-    public var costPerMinute: Decimal
-    public var costPerCallSetup: Decimal
-    public var costFailedCall: Decimal
+    public var costPerMinute: Amount
+    public var costPerCallSetup: Amount
+    public var costFailedCall: Amount
     public var maxConcurrentCalls: Int
     public var dailyCallLimit: Int
     /// Free-form JSON objects, as text.
     public var featuresJSON: String
     public var settingsJSON: String
-    public let creditBalance: Decimal
-    public let creditReserved: Decimal
-    public let creditUsed: Decimal
-    public let minutesPurchased: Decimal
-    public let minutesUsed: Decimal
-    public let minutesReserved: Decimal
+    public let creditBalance: Amount
+    public let creditReserved: Amount
+    public let creditUsed: Amount
+    public let minutesPurchased: Amount
+    public let minutesUsed: Amount
+    public let minutesReserved: Amount
     public let lastTopupAt: Timestamp?
     public let createdAt: Timestamp
     public let updatedAt: Timestamp
 
-    public var creditAvailable: Decimal { self.creditBalance - self.creditReserved }
-    public var minutesBalance: Decimal { self.minutesPurchased - self.minutesUsed }
-    public var minutesAvailable: Decimal { self.minutesPurchased - self.minutesUsed - self.minutesReserved }
+    public var creditAvailable: Amount { self.creditBalance - self.creditReserved }
+    public var minutesBalance: Amount { self.minutesPurchased - self.minutesUsed }
+    public var minutesAvailable: Amount { self.minutesPurchased - self.minutesUsed - self.minutesReserved }
     public var isActive: Bool { self.status == .active }
 
     /// The columns `init(row:)` reads, for SELECT lists.
@@ -66,19 +66,19 @@ public struct Account: Sendable, Equatable {
         self.country = country
         self.suspensionReason = try row.optionalString("suspension_reason")
         self.timezone = try row.string("timezone")
-        self.costPerMinute = try row.decimal("cost_per_minute")
-        self.costPerCallSetup = try row.decimal("cost_per_call_setup")
-        self.costFailedCall = try row.decimal("cost_failed_call")
+        self.costPerMinute = try row.amount("cost_per_minute")
+        self.costPerCallSetup = try row.amount("cost_per_call_setup")
+        self.costFailedCall = try row.amount("cost_failed_call")
         self.maxConcurrentCalls = Int(try row.int("max_concurrent_calls"))
         self.dailyCallLimit = Int(try row.int("daily_call_limit"))
         self.featuresJSON = try row.string("features")
         self.settingsJSON = try row.string("settings")
-        self.creditBalance = try row.decimal("credit_balance")
-        self.creditReserved = try row.decimal("credit_reserved")
-        self.creditUsed = try row.decimal("credit_used")
-        self.minutesPurchased = try row.decimal("minutes_purchased")
-        self.minutesUsed = try row.decimal("minutes_used")
-        self.minutesReserved = try row.decimal("minutes_reserved")
+        self.creditBalance = try row.amount("credit_balance")
+        self.creditReserved = try row.amount("credit_reserved")
+        self.creditUsed = try row.amount("credit_used")
+        self.minutesPurchased = try row.amount("minutes_purchased")
+        self.minutesUsed = try row.amount("minutes_used")
+        self.minutesReserved = try row.amount("minutes_reserved")
         self.lastTopupAt = try row.optionalTimestamp("last_topup_at")
         self.createdAt = try row.timestamp("created_at")
         self.updatedAt = try row.timestamp("updated_at")
@@ -90,11 +90,11 @@ public struct LedgerEntry: Sendable, Equatable {
     public let transactionId: String
     public let type: TransactionType
     public let unit: LedgerUnit
-    public let amount: Decimal
-    public let reservedChange: Decimal
-    public let cost: Decimal
-    public let balanceAfter: Decimal
-    public let reservedAfter: Decimal
+    public let amount: Amount
+    public let reservedChange: Amount
+    public let cost: Amount
+    public let balanceAfter: Amount
+    public let reservedAfter: Amount
     public let holdId: String?
     public let reference: String?
     public let description: String?
@@ -112,11 +112,11 @@ public struct LedgerEntry: Sendable, Equatable {
         else { throw RowDecodingError(column: "type/unit", expected: "known value") }
         self.type = type
         self.unit = unit
-        self.amount = try row.decimal("amount")
-        self.reservedChange = try row.decimal("reserved_change")
-        self.cost = try row.decimal("cost")
-        self.balanceAfter = try row.decimal("balance_after")
-        self.reservedAfter = try row.decimal("reserved_after")
+        self.amount = try row.amount("amount")
+        self.reservedChange = try row.amount("reserved_change")
+        self.cost = try row.amount("cost")
+        self.balanceAfter = try row.amount("balance_after")
+        self.reservedAfter = try row.amount("reserved_after")
         self.holdId = try row.optionalString("hold_id")
         self.reference = try row.optionalString("reference")
         self.description = try row.optionalString("description")
@@ -130,9 +130,9 @@ public struct Hold: Sendable, Equatable {
     public let holdId: String
     public let accountKey: Int64
     public let unit: LedgerUnit
-    public let amount: Decimal
+    public let amount: Amount
     public let state: HoldState
-    public let postedAmount: Decimal?
+    public let postedAmount: Amount?
     public let reference: String?
     public let expiresAt: Timestamp
 
@@ -147,8 +147,8 @@ public struct Hold: Sendable, Equatable {
         else { throw RowDecodingError(column: "unit/status", expected: "known value") }
         self.unit = unit
         self.state = state
-        self.amount = try row.decimal("amount")
-        self.postedAmount = try row.optionalDecimal("posted_amount")
+        self.amount = try row.amount("amount")
+        self.postedAmount = try row.optionalAmount("posted_amount")
         self.reference = try row.optionalString("reference")
         self.expiresAt = try row.timestamp("expires_at")
     }

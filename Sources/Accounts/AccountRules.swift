@@ -1,4 +1,4 @@
-import FoundationEssentials
+import Money
 
 /// Pure checks on account input, shared by the API and the tests.
 public enum AccountRules {
@@ -25,19 +25,11 @@ public enum AccountRules {
             && text.allSatisfy { $0.isNumber || " +-().".contains($0) }
     }
 
-    /// Amounts of money or minutes: positive, at most 4 decimals, at most `maximum`.
-    public static func amountProblem(_ value: Decimal, maximum: Decimal) -> String? {
-        if value.isNaN || value <= 0 { return "must be a positive number" }
+    /// Amounts of money or minutes given by a client: positive and at most `maximum` (a typo guard).
+    public static func amountProblem(_ value: Amount, maximum: Amount) -> String? {
+        if value <= .zero { return "must be a positive number" }
         if value > maximum { return "must be at most \(maximum)" }
-        if decimalPlaces(value) > 4 { return "must have at most 4 decimal places" }
         return nil
-    }
-
-    /// Significant decimal places (`1.50` has 1): from the plain rendering, which drops trailing zeros.
-    public static func decimalPlaces(_ value: Decimal) -> Int {
-        let text = value.description
-        guard let dot = text.firstIndex(of: ".") else { return 0 }
-        return text.distance(from: dot, to: text.endIndex) - 1
     }
 
     private static func isLowerAlphanumeric(_ byte: UInt8) -> Bool {

@@ -1,4 +1,4 @@
-import FoundationEssentials
+import Money
 import PostgreSQL
 import Time
 
@@ -12,15 +12,15 @@ public struct NewAccount: Sendable {
     public var planType: PlanType
     public var country: Country
     public var timezone: String
-    public var costPerMinute: Decimal?
-    public var costPerCallSetup: Decimal?
-    public var costFailedCall: Decimal?
+    public var costPerMinute: Amount?
+    public var costPerCallSetup: Amount?
+    public var costFailedCall: Amount?
     public var maxConcurrentCalls: Int?
     public var dailyCallLimit: Int?
     public var featuresJSON: String
     public var settingsJSON: String
-    public var initialCredits: Decimal?
-    public var initialMinutes: Decimal?
+    public var initialCredits: Amount?
+    public var initialMinutes: Amount?
 
     public init(
         accountId: String?, accountName: String, contactName: String, contactEmail: String, contactPhone: String?,
@@ -47,9 +47,9 @@ public struct AccountChanges: Sendable {
     /// `.some(nil)` clears the phone.
     public var contactPhone: String??
     public var timezone: String?
-    public var costPerMinute: Decimal?
-    public var costPerCallSetup: Decimal?
-    public var costFailedCall: Decimal?
+    public var costPerMinute: Amount?
+    public var costPerCallSetup: Amount?
+    public var costFailedCall: Amount?
     public var maxConcurrentCalls: Int?
     public var dailyCallLimit: Int?
     public var status: AccountStatus?

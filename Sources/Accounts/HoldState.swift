@@ -1,4 +1,4 @@
-import FoundationEssentials
+import Money
 
 /// The life of a credit hold, as a pure value: `pending` until it is posted (the actual cost is
 /// charged, the rest released), voided (all released) or expired (all released by the sweeper),
@@ -11,7 +11,7 @@ public enum HoldState: String, Sendable, Equatable, CaseIterable {
 
     public enum Event: Sendable, Equatable {
         /// Charge `amount` (at most the hold) and release the rest.
-        case post(amount: Decimal)
+        case post(amount: Amount)
         case void
         case expire
     }
@@ -27,13 +27,13 @@ public enum HoldState: String, Sendable, Equatable, CaseIterable {
     public struct Resolution: Sendable, Equatable {
         public let state: HoldState
         /// Charged to the balance.
-        public let charged: Decimal
+        public let charged: Amount
         /// Returned from reserved to available (the whole hold leaves `reserved` either way).
-        public let released: Decimal
+        public let released: Amount
     }
 
     /// The state after `event` for a hold of `amount`, or why the event is refused.
-    public func apply(_ event: Event, holdAmount amount: Decimal) -> Result<Resolution, Rejection> {
+    public func apply(_ event: Event, holdAmount amount: Amount) -> Result<Resolution, Rejection> {
         guard self == .pending else { return .failure(.alreadyResolved(self)) }
         switch event {
         case .post(let charged):

@@ -1,4 +1,4 @@
-import FoundationEssentials
+import Money
 import PostgreSQL
 import Time
 
@@ -6,7 +6,7 @@ public enum LedgerError: Error, Sendable, Equatable {
     case accountNotFound
     case holdNotFound
     /// Not enough available credit (or minutes) for the hold.
-    case insufficientFunds(available: Decimal, needed: Decimal)
+    case insufficientFunds(available: Amount, needed: Amount)
     case holdRejected(HoldState.Rejection)
     /// A top-up in a unit the account's plan does not use.
     case unitNotInPlan(plan: PlanType, unit: LedgerUnit)
@@ -32,7 +32,7 @@ public struct Ledger {
 
     /// Adds `amount` credits or minutes to the balance.
     public func topUp(
-        accountKey: Int64, unit: LedgerUnit, amount: Decimal, description: String? = nil, reference: String? = nil
+        accountKey: Int64, unit: LedgerUnit, amount: Amount, description: String? = nil, reference: String? = nil
     ) throws -> (account: Account, entry: LedgerEntry) {
         try self.connection.transaction {
             guard let account = try AccountStore(connection: self.connection).lock(key: accountKey) else {
@@ -44,7 +44,7 @@ public struct Ledger {
                 isTopUp: true)
             let entry = try self.append(
                 accountKey, type: unit == .credits ? .topupCredits : .topupMinutes, unit: unit, amount: amount,
-                reservedChange: 0, cost: unit == .credits ? amount : amount * account.costPerMinute, after: updated,
+                reservedChange: 0, cost: unit == .credits ? amount : amount.multiplied(by: account.costPerMinute), after: updated,
                 holdKey: nil, reference: reference,
                 description: description ?? "Recarga de \(amount) \(unit == .credits ? "créditos" : "minutos")")
             return (updated, entry)
@@ -52,7 +52,7 @@ public struct Ledger {
     }
 
     /// Moves `amount` from available to reserved, or refuses when available is short.
-    public func hold(accountKey: Int64, amount: Decimal, reference: String?, expiresAt: Timestamp) throws -> HoldOutcome {
+    public func hold(accountKey: Int64, amount: Amount, reference: String?, expiresAt: Timestamp) throws -> HoldOutcome {
         try self.connection.transaction {
             guard let account = try AccountStore(connection: self.connection).lock(key: accountKey) else {
                 throw LedgerError.accountNotFound
@@ -77,7 +77,7 @@ public struct Ledger {
 
     /// Charges `amount` (at most the hold) and releases the rest.
     @discardableResult
-    public func post(holdId: String, amount: Decimal) throws -> Hold {
+    public func post(holdId: String, amount: Amount) throws -> Hold {
         try self.resolve(holdId: holdId, .post(amount: amount))
     }
 
@@ -115,7 +115,7 @@ public struct Ledger {
     }
 
     /// Unlimited plans: charges nothing against a balance but records the usage and its cost.
-    public func recordUnlimitedUsage(accountKey: Int64, cost: Decimal, reference: String?) throws -> LedgerEntry {
+    public func recordUnlimitedUsage(accountKey: Int64, cost: Amount, reference: String?) throws -> LedgerEntry {
         try self.connection.transaction {
             guard try AccountStore(connection: self.connection).lock(key: accountKey) != nil else {
                 throw LedgerError.accountNotFound
@@ -146,7 +146,7 @@ public struct Ledger {
             case .success(let value): resolution = value
             case .failure(let rejection): throw LedgerError.holdRejected(rejection)
             }
-            let posted: Decimal? = resolution.state == .posted ? resolution.charged : nil
+            let posted: Amount? = resolution.state == .posted ? resolution.charged : nil
             let resolved = try Hold(
                 row: self.connection.query(
                     """
@@ -166,7 +166,7 @@ public struct Ledger {
                     accountKey, unit: unit, balance: -resolution.charged, reserved: 0, used: resolution.charged, purchased: 0)
                 try self.append(
                     accountKey, type: .callUsage, unit: unit, amount: -resolution.charged, reservedChange: 0,
-                    cost: unit == .credits ? resolution.charged : resolution.charged * account.costPerMinute,
+                    cost: unit == .credits ? resolution.charged : resolution.charged.multiplied(by: account.costPerMinute),
                     after: updated, holdKey: hold.key, reference: hold.reference, description: "Uso \(hold.holdId)")
             }
             return resolved
@@ -176,7 +176,7 @@ public struct Ledger {
     /// Applies signed changes to the cached balances of `unit` and returns the account after them.
     /// For minutes, `balance` changes are expressed through `used` and `purchased`.
     private func updateBalances(
-        _ accountKey: Int64, unit: LedgerUnit, balance: Decimal, reserved: Decimal, used: Decimal, purchased: Decimal,
+        _ accountKey: Int64, unit: LedgerUnit, balance: Amount, reserved: Amount, used: Amount, purchased: Amount,
         isTopUp: Bool = false
     ) throws -> Account {
         let row: Row
@@ -205,8 +205,8 @@ public struct Ledger {
 
     @discardableResult
     private func append(
-        _ accountKey: Int64, type: TransactionType, unit: LedgerUnit, amount: Decimal, reservedChange: Decimal,
-        cost: Decimal, after account: Account, holdKey: Int64?, reference: String?, description: String
+        _ accountKey: Int64, type: TransactionType, unit: LedgerUnit, amount: Amount, reservedChange: Amount,
+        cost: Amount, after account: Account, holdKey: Int64?, reference: String?, description: String
     ) throws -> LedgerEntry {
         let balanceAfter = unit == .credits ? account.creditBalance : account.minutesBalance
         let reservedAfter = unit == .credits ? account.creditReserved : account.minutesReserved
@@ -215,7 +215,7 @@ public struct Ledger {
             WITH t AS (
                 INSERT INTO credit_transactions (account_id, type, unit, amount, reserved_change, cost, balance_after,
                     reserved_after, hold_id, reference, description)
-                VALUES (\(accountKey), \(type.rawValue), \(unit.rawValue), \(amount), \(reservedChange), round(\(cost)::numeric, 4),
+                VALUES (\(accountKey), \(type.rawValue), \(unit.rawValue), \(amount), \(reservedChange), \(cost),
                     \(balanceAfter), \(reservedAfter), \(holdKey), \(reference), \(description))
                 RETURNING *
             )

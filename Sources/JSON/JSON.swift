@@ -1,14 +1,14 @@
-import FoundationEssentials
-
 /// A JSON value that keeps object key order and numbers exact.
 ///
-/// Money travels as `.decimal` so that no amount ever passes through binary floating point;
-/// parsed numbers without a fraction or exponent become `.int` when they fit.
+/// Numbers other than integers that fit `Int64` stay as their literal text (`.number`), so no
+/// amount ever passes through binary floating point: money is printed from exact fixed-point
+/// values, and parsed amounts are read from the digits the client sent.
 public enum JSON: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int64)
-    case decimal(Decimal)
+    /// A valid JSON number literal, written out as it is (`12.50`, `-3e2`).
+    case number(String)
     case string(String)
     case array([JSON])
     case object(JSONObject)
@@ -90,11 +90,11 @@ extension JSON {
         return nil
     }
 
-    /// The exact numeric value of `.int` or `.decimal`.
-    public var decimalValue: Decimal? {
+    /// The literal text of a number (`.int` or `.number`), for exact parsing by the caller.
+    public var numberText: String? {
         switch self {
-        case .int(let value): return Decimal(value)
-        case .decimal(let value): return value
+        case .int(let value): return String(value)
+        case .number(let text): return text
         default: return nil
         }
     }

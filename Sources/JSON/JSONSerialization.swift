@@ -1,5 +1,3 @@
-import FoundationEssentials
-
 extension JSON {
     /// Compact UTF-8 rendering.
     public func serialized() -> [UInt8] {
@@ -16,7 +14,7 @@ extension JSON {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let value): output.append(contentsOf: (value ? "true" : "false").utf8)
         case .int(let value): output.append(contentsOf: String(value).utf8)
-        case .decimal(let value): output.append(contentsOf: JSON.render(decimal: value).utf8)
+        case .number(let text): output.append(contentsOf: text.utf8)
         case .string(let value): JSON.write(string: value, into: &output)
         case .array(let values):
             output.append(UInt8(ascii: "["))
@@ -35,12 +33,6 @@ extension JSON {
             }
             output.append(UInt8(ascii: "}"))
         }
-    }
-
-    /// Plain decimal notation (never an exponent); NaN, which no amount may be, renders as `null`.
-    static func render(decimal: Decimal) -> String {
-        if decimal.isNaN { return "null" }
-        return decimal.description
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)

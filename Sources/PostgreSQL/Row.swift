@@ -1,4 +1,5 @@
 import FoundationEssentials
+import Money
 import Time
 
 /// The rows of one statement, copied out of libpq's result (text format) so that the result can
@@ -66,6 +67,14 @@ public struct Row: Sendable {
         try self.required(column, "numeric", try self.optionalDecimal(column))
     }
 
+    /// `numeric` as an exact fixed-point `Amount` (money, credits, minutes).
+    public func optionalAmount(_ column: String) throws(RowDecodingError) -> Amount? {
+        try self.decode(column, "amount") { Amount($0) }
+    }
+    public func amount(_ column: String) throws(RowDecodingError) -> Amount {
+        try self.required(column, "amount", try self.optionalAmount(column))
+    }
+
     public func optionalBool(_ column: String) throws(RowDecodingError) -> Bool? {
         try self.decode(column, "boolean", PostgresText.bool)
     }
@@ -91,11 +100,32 @@ public struct Row: Sendable {
 
 /// Readers for PostgreSQL's text output format.
 public enum PostgresText {
+    /// `numeric` text (`-123.4500`) as an exact decimal. Values of up to 18 digits, which is every
+    /// amount this schema holds, are assembled from their digits directly: `Decimal(string:)` costs
+    /// about 1.4 µs, a dozen times per account read.
     public static func decimal(_ text: String) -> Decimal? {
-        guard text != "NaN", let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
-            return nil
+        var significand: UInt64 = 0
+        var digits = 0
+        var fractionDigits = 0
+        var negative = false
+        var seenPoint = false
+        for (index, byte) in text.utf8.enumerated() {
+            switch byte {
+            case UInt8(ascii: "-") where index == 0: negative = true
+            case UInt8(ascii: ".") where !seenPoint: seenPoint = true
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                if digits < 18 { significand = significand * 10 + UInt64(byte - UInt8(ascii: "0")) }
+                digits += 1
+                if seenPoint { fractionDigits += 1 }
+            default: return nil  // also NaN and Infinity, which no amount may be
+            }
         }
-        return value
+        guard digits > 0 else { return nil }
+        if digits <= 18 {
+            return Decimal(sign: negative ? .minus : .plus, exponent: -fractionDigits, significand: Decimal(significand))
+        }
+        // Longer values (numeric allows them) take the general parser; the text is known to be well formed.
+        return Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
     }
 
     public static func bool(_ text: String) -> Bool? {

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import Money
 import Time
 
 /// SQL text with its parameters bound, never spliced: every interpolated value becomes `$n`.
@@ -48,6 +49,7 @@ public struct SQLQuery: Sendable, ExpressibleByStringInterpolation, CustomString
         public mutating func appendInterpolation(_ value: Bool?) { self.bind(value.map { $0 ? "true" : "false" }) }
         public mutating func appendInterpolation(_ value: Decimal?) { self.bind(value.map { $0.description }) }
         public mutating func appendInterpolation(_ value: Timestamp?) { self.bind(value?.rfc3339) }
+        public mutating func appendInterpolation(_ value: Amount?) { self.bind(value?.description) }
         /// SQL text spliced as it is: only compile-time constants (column lists), never values.
         public mutating func appendInterpolation(literal fragment: StaticString) {
             self.sql += fragment.description

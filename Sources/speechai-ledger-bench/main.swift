@@ -6,6 +6,7 @@
 import Accounts
 import Dispatch
 import Foundation
+import Money
 import PostgreSQL
 import Time
 
@@ -61,8 +62,8 @@ for index in 0..<options.accounts {
 let accountKeys = keys
 let counter = Counter()
 let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(options.seconds * 1e9)
-let holdAmount = Decimal(string: "0.47")!
-let postAmount = Decimal(string: "0.2")!
+let holdAmount: Amount = Amount("0.47")!
+let postAmount: Amount = Amount("0.2")!
 
 DispatchQueue.concurrentPerform(iterations: options.clients) { client in
     do {

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Money
 import PostgreSQL
 import TestSupport
 import Testing
@@ -46,8 +47,8 @@ struct LedgerConcurrencyTests {
         func checkpoint() { self.lock.withLock { self.checkpoints += 1 } }
     }
 
-    static func amount(_ generator: inout SplitMix, maximumTenThousandths: UInt64) -> Decimal {
-        Decimal(sign: .plus, exponent: -4, significand: Decimal(1 + generator.next() % maximumTenThousandths))
+    static func amount(_ generator: inout SplitMix, maximumTenThousandths: UInt64) -> Amount {
+        Amount(tenThousandths: Int64(1 + generator.next() % maximumTenThousandths))
     }
 
     @Test func invariantsHoldUnderConcurrentLoad() throws {

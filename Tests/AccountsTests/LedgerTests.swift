@@ -1,4 +1,4 @@
-import FoundationEssentials
+import Money
 import PostgreSQL
 import TestSupport
 import Testing
@@ -9,7 +9,7 @@ import Time
 /// The ledger against a real PostgreSQL, one operation at a time.
 @Suite(.enabled(if: TestDatabase.available, "needs the test cluster of `make test`"), .serialized)
 struct LedgerTests {
-    static func account(_ connection: Connection, plan: PlanType = .creditBased, credits: Decimal? = nil) throws -> Account {
+    static func account(_ connection: Connection, plan: PlanType = .creditBased, credits: Amount? = nil) throws -> Account {
         var new = NewAccount(
             accountId: nil, accountName: "Test", contactName: "Test", contactEmail: "t@example.cl", contactPhone: nil,
             planType: plan, country: .chile, timezone: "America/Santiago")
@@ -37,18 +37,18 @@ struct LedgerTests {
         let connection = try Connection(url: try TestDatabase.createMigrated())
         let account = try Self.account(connection, credits: 10)
         let ledger = Ledger(connection: connection)
-        guard case .held(let hold) = try ledger.hold(accountKey: account.key, amount: Decimal(string: "4.52")!, reference: "job-1", expiresAt: later)
+        guard case .held(let hold) = try ledger.hold(accountKey: account.key, amount: Amount("4.52")!, reference: "job-1", expiresAt: later)
         else { Issue.record("expected a hold"); return }
         var now = try #require(try AccountStore(connection: connection).find(key: account.key))
-        #expect(now.creditAvailable == Decimal(string: "5.48"))
-        #expect(now.creditReserved == Decimal(string: "4.52"))
+        #expect(now.creditAvailable == Amount("5.48"))
+        #expect(now.creditReserved == Amount("4.52"))
         #expect(now.creditBalance == 10)
-        try ledger.post(holdId: hold.holdId, amount: Decimal(string: "1.3375")!)
+        try ledger.post(holdId: hold.holdId, amount: Amount("1.3375")!)
         now = try #require(try AccountStore(connection: connection).find(key: account.key))
-        #expect(now.creditBalance == Decimal(string: "8.6625"))
+        #expect(now.creditBalance == Amount("8.6625"))
         #expect(now.creditReserved == 0)
-        #expect(now.creditUsed == Decimal(string: "1.3375"))
-        #expect(now.creditAvailable == Decimal(string: "8.6625"))
+        #expect(now.creditUsed == Amount("1.3375"))
+        #expect(now.creditAvailable == Amount("8.6625"))
         let types = try ledger.entries(accountKey: account.key, type: nil, limit: 10, skip: 0).entries.map(\.type)
         #expect(types == [.callUsage, .holdRelease, .hold, .topupCredits])
         try Self.assertReconciled(connection)
@@ -87,8 +87,8 @@ struct LedgerTests {
         let account = try Self.account(connection, credits: 5)
         let ledger = Ledger(connection: connection)
         _ = try ledger.hold(accountKey: account.key, amount: 3, reference: nil, expiresAt: later)
-        #expect(throws: LedgerError.insufficientFunds(available: 2, needed: Decimal(string: "2.0001")!)) {
-            try ledger.hold(accountKey: account.key, amount: Decimal(string: "2.0001")!, reference: nil, expiresAt: later)
+        #expect(throws: LedgerError.insufficientFunds(available: 2, needed: Amount("2.0001")!)) {
+            try ledger.hold(accountKey: account.key, amount: Amount("2.0001")!, reference: nil, expiresAt: later)
         }
         _ = try ledger.hold(accountKey: account.key, amount: 2, reference: nil, expiresAt: later)
         // The CHECK constraint is the backstop if code ever tried.
@@ -123,11 +123,11 @@ struct LedgerTests {
         guard case .held(let hold) = try ledger.hold(accountKey: account.key, amount: 5, reference: nil, expiresAt: later)
         else { Issue.record("expected a hold"); return }
         #expect(hold.unit == .minutes)
-        try ledger.post(holdId: hold.holdId, amount: Decimal(string: "2.5")!)
+        try ledger.post(holdId: hold.holdId, amount: Amount("2.5")!)
         let now = try #require(try AccountStore(connection: connection).find(key: account.key))
         #expect(now.minutesPurchased == 30)
-        #expect(now.minutesUsed == Decimal(string: "2.5"))
-        #expect(now.minutesAvailable == Decimal(string: "27.5"))
+        #expect(now.minutesUsed == Amount("2.5"))
+        #expect(now.minutesAvailable == Amount("27.5"))
         #expect(now.creditBalance == 0)
         try Self.assertReconciled(connection)
     }
@@ -137,11 +137,11 @@ struct LedgerTests {
         let account = try Self.account(connection, plan: .unlimited)
         let ledger = Ledger(connection: connection)
         #expect(try ledger.hold(accountKey: account.key, amount: 100, reference: nil, expiresAt: later) == .notNeeded)
-        let entry = try ledger.recordUnlimitedUsage(accountKey: account.key, cost: Decimal(string: "0.62")!, reference: "job-9")
+        let entry = try ledger.recordUnlimitedUsage(accountKey: account.key, cost: Amount("0.62")!, reference: "job-9")
         #expect(entry.amount == 0)
-        #expect(entry.cost == Decimal(string: "0.62"))
+        #expect(entry.cost == Amount("0.62"))
         let now = try #require(try AccountStore(connection: connection).find(key: account.key))
-        #expect(now.creditUsed == Decimal(string: "0.62"))
+        #expect(now.creditUsed == Amount("0.62"))
         #expect(now.creditBalance == 0)
         try Self.assertReconciled(connection)
     }

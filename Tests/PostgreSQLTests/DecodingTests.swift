@@ -27,3 +27,18 @@ import Time
         #expect(query.description == query.sql)
     }
 }
+
+@Suite struct NumericTextTests {
+    @Test(arguments: [
+        "0", "0.0000", "100.5000", "-42.25", "0.0001", "123456789012345678", "1234567890123456.7890", "-0.5", "7.",
+        "99999999999999999999.9999",
+    ])
+    func parsesNumericTextExactly(text: String) throws {
+        let slow = try #require(Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")))
+        #expect(PostgresText.decimal(text) == slow)
+    }
+
+    @Test func rejectsWhatIsNotANumber() {
+        for text in ["NaN", "", "abc", "1.2.3", "--1", "1e5x"] { #expect(PostgresText.decimal(text) == nil, "\(text)") }
+    }
+}

@@ -1,5 +1,9 @@
 -- Accounts, API keys, the append-only credit ledger, credit holds, idempotency records and the
--- activity feed. Money and minutes are numeric(20,4): exact, never binary floating point.
+-- activity feed.
+
+-- Every amount of credits, money or minutes: exact to 4 decimals, never binary floating point, and
+-- bounded to ±10^14 so that the code's fixed-point Amount (Int64 ten-thousandths) holds it exactly.
+CREATE DOMAIN amount AS numeric(20,4) CHECK (VALUE BETWEEN -100000000000000 AND 100000000000000);
 
 CREATE TABLE accounts (
     id                  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -14,22 +18,22 @@ CREATE TABLE accounts (
     suspension_reason   text CHECK (length(suspension_reason) <= 500),
     country             text NOT NULL CHECK (country IN ('CL', 'AR')),
     timezone            text NOT NULL,
-    cost_per_minute     numeric(20,4) NOT NULL DEFAULT 0.15 CHECK (cost_per_minute >= 0),
-    cost_per_call_setup numeric(20,4) NOT NULL DEFAULT 0.02 CHECK (cost_per_call_setup >= 0),
-    cost_failed_call    numeric(20,4) NOT NULL DEFAULT 0 CHECK (cost_failed_call >= 0),
+    cost_per_minute     amount NOT NULL DEFAULT 0.15 CHECK (cost_per_minute >= 0),
+    cost_per_call_setup amount NOT NULL DEFAULT 0.02 CHECK (cost_per_call_setup >= 0),
+    cost_failed_call    amount NOT NULL DEFAULT 0 CHECK (cost_failed_call >= 0),
     max_concurrent_calls integer NOT NULL DEFAULT 5 CHECK (max_concurrent_calls BETWEEN 1 AND 1000),
     daily_call_limit    integer NOT NULL DEFAULT 1000 CHECK (daily_call_limit BETWEEN 1 AND 10000000),
     features            jsonb NOT NULL DEFAULT '{}',
     settings            jsonb NOT NULL DEFAULT '{}',
     -- Cached balances, always equal to the ledger (see sql/reports/ledger_reconciliation.sql).
     -- credits: balance = available + reserved; used = running total charged.
-    credit_balance      numeric(20,4) NOT NULL DEFAULT 0,
-    credit_reserved     numeric(20,4) NOT NULL DEFAULT 0 CHECK (credit_reserved >= 0),
-    credit_used         numeric(20,4) NOT NULL DEFAULT 0 CHECK (credit_used >= 0),
+    credit_balance      amount NOT NULL DEFAULT 0,
+    credit_reserved     amount NOT NULL DEFAULT 0 CHECK (credit_reserved >= 0),
+    credit_used         amount NOT NULL DEFAULT 0 CHECK (credit_used >= 0),
     -- minutes: balance = purchased - used = available + reserved.
-    minutes_purchased   numeric(20,4) NOT NULL DEFAULT 0 CHECK (minutes_purchased >= 0),
-    minutes_used        numeric(20,4) NOT NULL DEFAULT 0 CHECK (minutes_used >= 0),
-    minutes_reserved    numeric(20,4) NOT NULL DEFAULT 0 CHECK (minutes_reserved >= 0),
+    minutes_purchased   amount NOT NULL DEFAULT 0 CHECK (minutes_purchased >= 0),
+    minutes_used        amount NOT NULL DEFAULT 0 CHECK (minutes_used >= 0),
+    minutes_reserved    amount NOT NULL DEFAULT 0 CHECK (minutes_reserved >= 0),
     last_topup_at       timestamptz,
     created_at          timestamptz NOT NULL DEFAULT now(),
     updated_at          timestamptz NOT NULL DEFAULT now(),
@@ -63,9 +67,9 @@ CREATE TABLE credit_holds (
     hold_id       text NOT NULL UNIQUE DEFAULT 'hold_' || speechai_object_id(),
     account_id    bigint NOT NULL REFERENCES accounts (id),
     unit          text NOT NULL CHECK (unit IN ('credits', 'minutes')),
-    amount        numeric(20,4) NOT NULL CHECK (amount > 0),
+    amount        amount NOT NULL CHECK (amount > 0),
     status        text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'posted', 'voided', 'expired')),
-    posted_amount numeric(20,4),
+    posted_amount amount,
     reference     text,
     expires_at    timestamptz NOT NULL,
     created_at    timestamptz NOT NULL DEFAULT now(),
@@ -104,11 +108,11 @@ CREATE TABLE credit_transactions (
     type            text NOT NULL CHECK (type IN (
                         'topup_credits', 'topup_minutes', 'hold', 'hold_release', 'call_usage', 'refund', 'adjustment')),
     unit            text NOT NULL CHECK (unit IN ('credits', 'minutes')),
-    amount          numeric(20,4) NOT NULL,
-    reserved_change numeric(20,4) NOT NULL DEFAULT 0,
-    cost            numeric(20,4) NOT NULL DEFAULT 0 CHECK (cost >= 0),
-    balance_after   numeric(20,4) NOT NULL,
-    reserved_after  numeric(20,4) NOT NULL CHECK (reserved_after >= 0),
+    amount          amount NOT NULL,
+    reserved_change amount NOT NULL DEFAULT 0,
+    cost            amount NOT NULL DEFAULT 0 CHECK (cost >= 0),
+    balance_after   amount NOT NULL,
+    reserved_after  amount NOT NULL CHECK (reserved_after >= 0),
     hold_id         bigint REFERENCES credit_holds (id),
     reference       text,
     description     text,
