@@ -29,7 +29,8 @@ extension AppContext {
         guard let header = request.header("authorization"), header.hasPrefix("Bearer ") else {
             throw HTTPError.unauthorized
         }
-        let key = String(header.dropFirst("Bearer ".count)).trimmingSpaces()
+        let key = header.utf8.dropFirst("Bearer ".count).split(separator: UInt8(ascii: " ")).first
+            .map { String(decoding: $0, as: UTF8.self) } ?? ""
         guard let principal = try KeyStore(connection: connection).authenticate(key) else { throw HTTPError.unauthorized }
         return principal
     }
@@ -44,11 +45,5 @@ extension AppContext {
         guard let account = try AccountStore(connection: connection).find(reference) else { throw HTTPError.accountNotFound }
         if case .account(let key, _) = principal, key != account.key { throw HTTPError.accountNotFound }
         return account
-    }
-}
-
-extension String {
-    func trimmingSpaces() -> String {
-        String(self.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
     }
 }

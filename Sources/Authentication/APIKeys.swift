@@ -5,14 +5,16 @@ import Time
 
 /// The SHA-256 of `bytes` in lower-case hex (key hashes, request fingerprints).
 public func sha256Hex(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef")
-    var text = ""
-    text.reserveCapacity(64)
-    for byte in SHA256.hash(data: bytes) {
-        text.append(digits[Int(byte >> 4)])
-        text.append(digits[Int(byte & 0x0F)])
+    let digits = Array("0123456789abcdef".utf8)
+    return SHA256.hash(data: bytes).withUnsafeBytes { digest in
+        String(unsafeUninitializedCapacity: digest.count * 2) { output in
+            for (index, byte) in digest.enumerated() {
+                output[2 * index] = digits[Int(byte >> 4)]
+                output[2 * index + 1] = digits[Int(byte & 0x0F)]
+            }
+            return digest.count * 2
+        }
     }
-    return text
 }
 
 /// Who a request acts for.

@@ -7,8 +7,17 @@ import Glibc
 /// Not thread-safe: each worker process owns exactly one.
 public final class Connection {
     private let handle: OpaquePointer
-    /// Statement names by SQL text, kept as C strings so that running one allocates nothing.
-    private var preparedStatements: [String: [CChar]] = [:]
+    /// A statement prepared on this connection: its name as a C string (running it allocates
+    /// nothing) and, once known, the shape of its results.
+    private final class PreparedStatement {
+        let name: [CChar]
+        var shape: ResultShape?
+
+        init(name: [CChar]) { self.name = name }
+    }
+
+    /// Prepared statements by SQL text.
+    private var preparedStatements: [String: PreparedStatement] = [:]
     private var transactionDepth = 0
 
     /// Connects and pins the session settings the decoders rely on (ISO dates, UTC).
@@ -57,14 +66,16 @@ public final class Connection {
     /// Runs one statement with bound parameters.
     @discardableResult
     public func query(_ query: SQLQuery) throws(DatabaseError) -> QueryResult {
-        let name = try self.prepare(query)
+        let statement = try self.prepare(query)
         let result = withOptionalCStrings(query.parameters) { parameterPointers in
-            name.withUnsafeBufferPointer { namePointer in
+            statement.name.withUnsafeBufferPointer { namePointer in
                 PQexecPrepared(
                     self.handle, namePointer.baseAddress, Int32(query.parameters.count), parameterPointers, nil, nil, 0)
             }
         }
-        return try self.consume(result)
+        let rows = try self.consume(result, shape: statement.shape)
+        statement.shape = rows.shape
+        return rows
     }
 
     /// Runs SQL text that may hold several statements and takes no parameters (migrations, setup).
@@ -90,25 +101,25 @@ public final class Connection {
         }
     }
 
-    private func prepare(_ query: SQLQuery) throws(DatabaseError) -> [CChar] {
-        if let name = self.preparedStatements[query.sql] { return name }
-        let name = Array("s\(self.preparedStatements.count + 1)".utf8CString)
-        let result = name.withUnsafeBufferPointer { namePointer in
+    private func prepare(_ query: SQLQuery) throws(DatabaseError) -> PreparedStatement {
+        if let statement = self.preparedStatements[query.sql] { return statement }
+        let statement = PreparedStatement(name: Array("s\(self.preparedStatements.count + 1)".utf8CString))
+        let result = statement.name.withUnsafeBufferPointer { namePointer in
             PQprepare(self.handle, namePointer.baseAddress, query.sql, Int32(query.parameters.count), nil)
         }
         _ = try self.consume(result)
-        self.preparedStatements[query.sql] = name
-        return name
+        self.preparedStatements[query.sql] = statement
+        return statement
     }
 
-    private func consume(_ result: OpaquePointer?) throws(DatabaseError) -> QueryResult {
+    private func consume(_ result: OpaquePointer?, shape: ResultShape? = nil) throws(DatabaseError) -> QueryResult {
         guard let result else {
             throw DatabaseError(code: .connectionFailure, serverMessage: String(cString: PQerrorMessage(self.handle)))
         }
         defer { PQclear(result) }
         switch PQresultStatus(result) {
         case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
-            return Connection.copy(result)
+            return Connection.copy(result, shape: shape)
         default:
             let message = String(cString: PQresultErrorMessage(result))
             let sqlState = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
@@ -123,10 +134,12 @@ public final class Connection {
         }
     }
 
-    private static func copy(_ result: OpaquePointer) -> QueryResult {
+    private static func copy(_ result: OpaquePointer, shape known: ResultShape?) -> QueryResult {
         let rowCount = Int(PQntuples(result))
         let columnCount = Int(PQnfields(result))
-        let columns = (0..<columnCount).map { String(cString: PQfname(result, Int32($0))) }
+        let shape =
+            known.flatMap { $0.columns.count == columnCount ? $0 : nil }
+            ?? ResultShape(columns: (0..<columnCount).map { String(cString: PQfname(result, Int32($0))) })
         var values: [[String?]] = []
         values.reserveCapacity(rowCount)
         for row in 0..<rowCount {
@@ -142,7 +155,7 @@ public final class Connection {
             values.append(rowValues)
         }
         let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
-        return QueryResult(columns: columns, values: values, affectedRows: affected)
+        return QueryResult(shape: shape, values: values, affectedRows: affected)
     }
 }
 

@@ -5,20 +5,36 @@ import Time
 /// The rows of one statement, copied out of libpq's result (text format) so that the result can
 /// be freed right away.
 public struct QueryResult: Sendable, RandomAccessCollection {
-    public let columns: [String]
+    let shape: ResultShape
     let values: [[String?]]
     /// Rows inserted, updated or deleted (`PQcmdTuples`); 0 for other statements.
     public let affectedRows: Int
 
-    init(columns: [String], values: [[String?]], affectedRows: Int) {
-        self.columns = columns
+    init(shape: ResultShape, values: [[String?]], affectedRows: Int) {
+        self.shape = shape
         self.values = values
         self.affectedRows = affectedRows
     }
 
+    public var columns: [String] { self.shape.columns }
+
     public var startIndex: Int { 0 }
     public var endIndex: Int { self.values.count }
     public subscript(position: Int) -> Row { Row(result: self, row: position) }
+}
+
+/// A result's column names and their positions. A prepared statement always returns the same
+/// columns, so its shape is built once and shared by every result of that statement.
+final class ResultShape: Sendable {
+    let columns: [String]
+    let position: [String: Int]
+
+    init(columns: [String]) {
+        self.columns = columns
+        var position: [String: Int] = Dictionary(minimumCapacity: columns.count)
+        for (index, name) in columns.enumerated() where position[name] == nil { position[name] = index }
+        self.position = position
+    }
 }
 
 /// One row, read by column name with typed accessors. The optional accessors return nil for SQL
@@ -28,9 +44,7 @@ public struct Row: Sendable {
     let row: Int
 
     public func raw(_ column: String) throws(RowDecodingError) -> String? {
-        // A linear search beats building a dictionary for every result: rows are read a few
-        // columns at a time and column names are short.
-        guard let position = self.result.columns.firstIndex(of: column) else {
+        guard let position = self.result.shape.position[column] else {
             throw RowDecodingError(column: column, expected: "column (not in the result)")
         }
         return self.result.values[self.row][position]
