@@ -79,6 +79,37 @@ public struct Amount: Sendable, Hashable, Comparable, CustomStringConvertible, E
         return .success(Amount(tenThousandths: negative ? -value : value))
     }
 
+    /// PostgreSQL's `numeric` output (`-123.4500`: an optional minus, digits, and at most four
+    /// decimals), read in place without allocating; anything else goes to `parse`.
+    public init?(numericText bytes: UnsafeBufferPointer<UInt8>) {
+        var value: Int64 = 0
+        var negative = false
+        var decimals = -1
+        for (index, byte) in bytes.enumerated() {
+            switch byte {
+            case UInt8(ascii: "-") where index == 0: negative = true
+            case UInt8(ascii: ".") where decimals < 0: decimals = 0
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                if decimals >= 0 {
+                    decimals += 1
+                    if decimals > 4 { return nil }
+                }
+                let (shifted, overflowA) = value.multipliedReportingOverflow(by: 10)
+                let (next, overflowB) = shifted.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
+                if overflowA || overflowB { return nil }
+                value = next
+            default: return nil
+            }
+        }
+        guard !bytes.isEmpty, bytes.last != UInt8(ascii: "-") else { return nil }
+        for _ in max(decimals, 0)..<4 {
+            let (scaled, overflow) = value.multipliedReportingOverflow(by: 10)
+            if overflow { return nil }
+            value = scaled
+        }
+        self.tenThousandths = negative ? -value : value
+    }
+
     public init?(_ text: some StringProtocol) {
         guard case .success(let amount) = Amount.parse(text) else { return nil }
         self = amount

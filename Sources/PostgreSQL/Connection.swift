@@ -116,11 +116,11 @@ public final class Connection {
         guard let result else {
             throw DatabaseError(code: .connectionFailure, serverMessage: String(cString: PQerrorMessage(self.handle)))
         }
-        defer { PQclear(result) }
         switch PQresultStatus(result) {
         case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
-            return Connection.copy(result, shape: shape)
+            return Connection.wrap(result, shape: shape)
         default:
+            defer { PQclear(result) }
             let message = String(cString: PQresultErrorMessage(result))
             let sqlState = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
             let constraint = PQresultErrorField(result, Int32(UInt8(ascii: "n"))).map { String(cString: $0) }
@@ -134,28 +134,18 @@ public final class Connection {
         }
     }
 
-    private static func copy(_ result: OpaquePointer, shape known: ResultShape?) -> QueryResult {
-        let rowCount = Int(PQntuples(result))
+    /// Takes ownership of a successful result.
+    private static func wrap(_ result: OpaquePointer, shape known: ResultShape?) -> QueryResult {
         let columnCount = Int(PQnfields(result))
         let shape =
             known.flatMap { $0.columns.count == columnCount ? $0 : nil }
             ?? ResultShape(columns: (0..<columnCount).map { String(cString: PQfname(result, Int32($0))) })
-        var values: [[String?]] = []
-        values.reserveCapacity(rowCount)
-        for row in 0..<rowCount {
-            var rowValues: [String?] = []
-            rowValues.reserveCapacity(columnCount)
-            for column in 0..<columnCount {
-                if PQgetisnull(result, Int32(row), Int32(column)) == 1 {
-                    rowValues.append(nil)
-                } else {
-                    rowValues.append(String(cString: PQgetvalue(result, Int32(row), Int32(column))))
-                }
-            }
-            values.append(rowValues)
+        var affected = 0
+        for byte in UnsafeBufferPointer(start: PQcmdTuples(result), count: strlen(PQcmdTuples(result))) {
+            affected = affected * 10 + Int(UInt8(bitPattern: byte) &- UInt8(ascii: "0"))
         }
-        let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
-        return QueryResult(shape: shape, values: values, affectedRows: affected)
+        return QueryResult(
+            storage: QueryResult.Storage(result), shape: shape, rowCount: Int(PQntuples(result)), affectedRows: affected)
     }
 }
 

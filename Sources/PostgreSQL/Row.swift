@@ -1,25 +1,37 @@
+import CLibPQ
 import FoundationEssentials
 import Money
 import Time
 
-/// The rows of one statement, copied out of libpq's result (text format) so that the result can
-/// be freed right away.
+/// The rows of one statement: a view over libpq's result, which it owns and frees. Values are
+/// read in place from libpq's text; only what a caller asks for becomes a Swift value.
 public struct QueryResult: Sendable, RandomAccessCollection {
+    /// Owns the `PGresult`; libpq results are immutable, so reading one from several threads is safe.
+    final class Storage: @unchecked Sendable {
+        let handle: OpaquePointer
+
+        init(_ handle: OpaquePointer) { self.handle = handle }
+
+        deinit { PQclear(self.handle) }
+    }
+
+    let storage: Storage
     let shape: ResultShape
-    let values: [[String?]]
+    let rowCount: Int
     /// Rows inserted, updated or deleted (`PQcmdTuples`); 0 for other statements.
     public let affectedRows: Int
 
-    init(shape: ResultShape, values: [[String?]], affectedRows: Int) {
+    init(storage: Storage, shape: ResultShape, rowCount: Int, affectedRows: Int) {
+        self.storage = storage
         self.shape = shape
-        self.values = values
+        self.rowCount = rowCount
         self.affectedRows = affectedRows
     }
 
     public var columns: [String] { self.shape.columns }
 
     public var startIndex: Int { 0 }
-    public var endIndex: Int { self.values.count }
+    public var endIndex: Int { self.rowCount }
     public subscript(position: Int) -> Row { Row(result: self, row: position) }
 }
 
@@ -43,11 +55,30 @@ public struct Row: Sendable {
     let result: QueryResult
     let row: Int
 
-    public func raw(_ column: String) throws(RowDecodingError) -> String? {
+    /// The value's text in libpq's buffer (valid while the result lives), or nil for NULL.
+    private func bytes(_ column: String) throws(RowDecodingError) -> UnsafeBufferPointer<UInt8>? {
         guard let position = self.result.shape.position[column] else {
             throw RowDecodingError(column: column, expected: "column (not in the result)")
         }
-        return self.result.values[self.row][position]
+        let handle = self.result.storage.handle
+        if PQgetisnull(handle, Int32(self.row), Int32(position)) == 1 { return nil }
+        let length = Int(PQgetlength(handle, Int32(self.row), Int32(position)))
+        return PQgetvalue(handle, Int32(self.row), Int32(position)).withMemoryRebound(to: UInt8.self, capacity: length) {
+            UnsafeBufferPointer(start: $0, count: length)
+        }
+    }
+
+    public func raw(_ column: String) throws(RowDecodingError) -> String? {
+        try self.bytes(column).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Decodes from the value's bytes in place.
+    private func decodeBytes<T>(
+        _ column: String, _ expected: String, _ parse: (UnsafeBufferPointer<UInt8>) -> T?
+    ) throws(RowDecodingError) -> T? {
+        guard let bytes = try self.bytes(column) else { return nil }
+        guard let value = parse(bytes) else { throw RowDecodingError(column: column, expected: expected) }
+        return value
     }
 
     private func decode<T>(_ column: String, _ expected: String, _ parse: (String) -> T?) throws(RowDecodingError) -> T? {
@@ -67,7 +98,22 @@ public struct Row: Sendable {
     }
 
     public func optionalInt(_ column: String) throws(RowDecodingError) -> Int64? {
-        try self.decode(column, "integer") { Int64($0) }
+        try self.decodeBytes(column, "integer") { bytes in
+            var value: Int64 = 0
+            var negative = false
+            for (index, byte) in bytes.enumerated() {
+                if index == 0 && byte == UInt8(ascii: "-") {
+                    negative = true
+                    continue
+                }
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                let (shifted, overflowA) = value.multipliedReportingOverflow(by: 10)
+                let (next, overflowB) = shifted.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
+                if overflowA || overflowB { return nil }
+                value = next
+            }
+            return bytes.isEmpty || (negative && bytes.count == 1) ? nil : (negative ? -value : value)
+        }
     }
     public func int(_ column: String) throws(RowDecodingError) -> Int64 {
         try self.required(column, "integer", try self.optionalInt(column))
@@ -83,7 +129,9 @@ public struct Row: Sendable {
 
     /// `numeric` as an exact fixed-point `Amount` (money, credits, minutes).
     public func optionalAmount(_ column: String) throws(RowDecodingError) -> Amount? {
-        try self.decode(column, "amount") { Amount($0) }
+        try self.decodeBytes(column, "amount") { bytes in
+            Amount(numericText: bytes) ?? Amount(String(decoding: bytes, as: UTF8.self))
+        }
     }
     public func amount(_ column: String) throws(RowDecodingError) -> Amount {
         try self.required(column, "amount", try self.optionalAmount(column))
@@ -97,7 +145,7 @@ public struct Row: Sendable {
     }
 
     public func optionalTimestamp(_ column: String) throws(RowDecodingError) -> Timestamp? {
-        try self.decode(column, "timestamptz") { Timestamp(parsing: $0) }
+        try self.decodeBytes(column, "timestamptz") { Timestamp(utf8: $0) }
     }
     public func timestamp(_ column: String) throws(RowDecodingError) -> Timestamp {
         try self.required(column, "timestamptz", try self.optionalTimestamp(column))

@@ -62,7 +62,13 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     /// Parses PostgreSQL's ISO output (`2025-10-25 17:41:29.895169+00`, offsets `+HH`, `+HH:MM`)
     /// and RFC 3339 (`T` separator, `Z`).
     public init?(parsing text: String) {
-        let bytes = Array(text.utf8)
+        var text = text
+        guard let parsed = text.withUTF8({ Timestamp(utf8: $0) }) else { return nil }
+        self = parsed
+    }
+
+    /// The same, from UTF-8 bytes (a database value read in place).
+    public init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         var index = 0
         func number(_ count: Int) -> Int64? {
             guard index + count <= bytes.count else { return nil }

@@ -45,3 +45,19 @@ import Testing
         #expect(Amount("1000000")!.multiplied(by: Amount("1000")!) == Amount("1000000000")!)
     }
 }
+
+@Suite struct NumericTextAmountTests {
+    func parse(_ text: String) -> Amount? {
+        var text = text
+        return text.withUTF8 { Amount(numericText: $0) }
+    }
+
+    @Test(arguments: ["0", "0.0000", "100.5000", "-42.25", "0.0001", "100000000000000.0000", "-0.5000", "7"])
+    func readsPostgresNumericTextInPlace(text: String) {
+        #expect(self.parse(text) == Amount(text))
+    }
+
+    @Test func leavesAnythingElseToTheGeneralParser() {
+        for text in ["", "-", "1.23456", "1e5", "NaN", "1.2.3", "9999999999999999999"] { #expect(self.parse(text) == nil, "\(text)") }
+    }
+}
