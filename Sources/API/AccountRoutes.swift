@@ -172,8 +172,8 @@ enum AccountRoutes {
             reason = body.string("reason", maxLength: 500)
             try body.finish()
         }
-        if let text = reason, text.count > 500 {
-            throw HTTPError.validation([.init(field: "reason", message: "must be at most 500 characters")])
+        if let text = reason, text.count > 500 || text.unicodeScalars.contains(where: { $0.value < 0x20 }) {
+            throw HTTPError.validation([.init(field: "reason", message: "must be at most 500 characters, without control characters")])
         }
         var changes = AccountChanges()
         changes.status = status

@@ -42,6 +42,8 @@ extension AppContext {
     /// The account `reference` (either id form) if the principal may see it; another tenant's
     /// account is indistinguishable from a missing one (404).
     func visibleAccount(_ reference: String, _ principal: Principal, _ connection: Connection) throws -> Account {
+        // No id has control characters; a NUL would even be cut off on its way to PostgreSQL.
+        guard !reference.unicodeScalars.contains(where: { $0.value < 0x20 }) else { throw HTTPError.accountNotFound }
         guard let account = try AccountStore(connection: connection).find(reference) else { throw HTTPError.accountNotFound }
         if case .account(let key, _) = principal, key != account.key { throw HTTPError.accountNotFound }
         return account

@@ -65,6 +65,11 @@ struct RequestBody {
             self.problem(name, "must be at most \(maxLength) characters")
             return nil
         }
+        // PostgreSQL text cannot hold NUL, and no field here wants line breaks or other controls.
+        guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            self.problem(name, "must not contain control characters")
+            return nil
+        }
         return text
     }
 

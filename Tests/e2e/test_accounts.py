@@ -321,3 +321,35 @@ def test_auth_can_be_disabled_for_development(pool):
     response = pool.api("GET", "/api/v1/accounts")
     assert response.status_code == 200
     assert "SPEECHAI_AUTH=disabled" in pool.log()
+
+
+@pytest.mark.parametrize("method,path,body", [
+    ("GET", "/api/v1/accounts/%00", None),
+    ("GET", "/api/v1/accounts/%FF%FE", None),
+    ("GET", "/api/v1/accounts/" + "a" * 2000, None),
+    ("GET", "/api/v1/accounts?limit=99999999999999999999999", None),
+    ("GET", "/api/v1/accounts?skip=1e3", None),
+    ("POST", "/api/v1/accounts", b'{"account_name": "\xff\xfe"}'),
+    ("POST", "/api/v1/accounts", b'{"account_name": ' + b'[' * 500 + b']' * 500 + b'}'),
+    ("POST", "/api/v1/accounts", b'{"account_name": "A", "contact_name": "B", "contact_email": "c@d.cl", "max_concurrent_calls": 1e3}'),
+    ("POST", "/api/v1/accounts", b'{"account_name": "A", "contact_name": "B", "contact_email": "c@d.cl", "initial_credits": 1e400}'),
+    ("POST", "/api/v1/accounts", b'{"account_name": "A\\u0000B", "contact_name": "B", "contact_email": "c@d.cl"}'),
+    ("POST", "/api/v1/accounts", b'{"features": "x", "settings": [1], "account_name": "A", "contact_name": "B", "contact_email": "c@d.cl"}'),
+    ("PATCH", "/api/v1/accounts/acc-x", b'null'),
+    ("POST", "/api/v1/accounts/acc-x/topup", b'{"credits": 1e-10}'),
+    ("POST", "/api/v1/accounts/acc-x/topup", b'{"credits": 99999999999999999999999999999}'),
+])
+def test_malformed_input_is_never_a_500(stack, admin, method, path, body):
+    response = stack.api(method, path, admin, data=body, headers={"Content-Type": "application/json"})
+    assert 400 <= response.status_code < 500, (response.status_code, response.text)
+    if response.headers.get("Content-Type", "").startswith("application/json"):
+        assert response.json()["message"]
+
+
+def test_a_nul_in_an_id_never_reaches_another_account(stack, admin):
+    account = new_account(stack, admin)
+    # nginx refuses an encoded NUL in the path itself; other control characters reach us.
+    assert stack.api("GET", f"/api/v1/accounts/{account['account_id']}%00tail", admin).status_code == 400
+    assert stack.api("GET", f"/api/v1/accounts/{account['account_id']}%01", admin).status_code == 404
+    suspend = stack.api("PUT", f"/api/v1/accounts/{account['account_id']}/suspend?reason=a%00b", admin)
+    assert suspend.status_code == 400
