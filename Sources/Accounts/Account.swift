@@ -40,6 +40,11 @@ public struct Account: Sendable, Equatable {
     public var minutesAvailable: Amount { self.minutesPurchased - self.minutesUsed - self.minutesReserved }
     public var isActive: Bool { self.status == .active }
 
+    /// The balance and the reserved amount in `unit` (what ledger rows record after them).
+    public func balances(in unit: LedgerUnit) -> (balance: Amount, reserved: Amount) {
+        unit == .credits ? (self.creditBalance, self.creditReserved) : (self.minutesBalance, self.minutesReserved)
+    }
+
     /// The columns `init(row:)` reads, for SELECT lists.
     static let columns: StaticString = """
         id, account_id, object_id, account_name, contact_name, contact_email, contact_phone, plan_type, status,

@@ -39,13 +39,11 @@ public struct Ledger {
                 throw LedgerError.accountNotFound
             }
             guard account.planType.unit == unit else { throw LedgerError.unitNotInPlan(plan: account.planType, unit: unit) }
-            let updated = try self.updateBalances(
-                accountKey, unit: unit, balance: amount, reserved: 0, used: 0, purchased: unit == .minutes ? amount : 0,
-                isTopUp: true)
+            let updated = try self.apply(BalanceChange(toppedUp: amount), to: accountKey, in: unit)
             let entry = try self.append(
                 accountKey, type: unit == .credits ? .topupCredits : .topupMinutes, unit: unit, amount: amount,
-                reservedChange: 0, cost: unit == .credits ? amount : amount.multiplied(by: account.costPerMinute), after: updated,
-                holdKey: nil, reference: reference,
+                reservedChange: 0, cost: unit == .credits ? amount : amount.multiplied(by: account.costPerMinute),
+                after: updated.balances(in: unit), holdKey: nil, reference: reference,
                 description: description ?? "Recarga de \(amount) \(unit == .credits ? "créditos" : "minutos")")
             return (updated, entry)
         }
@@ -67,10 +65,10 @@ public struct Ledger {
                     VALUES (\(accountKey), \(unit.rawValue), \(amount), \(reference), \(expiresAt))
                     RETURNING \(literal: Hold.columns)
                     """)[0])
-            let updated = try self.updateBalances(accountKey, unit: unit, balance: 0, reserved: amount, used: 0, purchased: 0)
+            let updated = try self.apply(BalanceChange(reserved: amount), to: accountKey, in: unit)
             try self.append(
-                accountKey, type: .hold, unit: unit, amount: 0, reservedChange: amount, cost: 0, after: updated,
-                holdKey: hold.key, reference: reference, description: "Reserva \(hold.holdId)")
+                accountKey, type: .hold, unit: unit, amount: 0, reservedChange: amount, cost: 0,
+                after: updated.balances(in: unit), holdKey: hold.key, reference: reference, description: "Reserva \(hold.holdId)")
             return .held(hold)
         }
     }
@@ -120,10 +118,10 @@ public struct Ledger {
             guard try AccountStore(connection: self.connection).lock(key: accountKey) != nil else {
                 throw LedgerError.accountNotFound
             }
-            let updated = try self.updateBalances(accountKey, unit: .credits, balance: 0, reserved: 0, used: cost, purchased: 0)
+            let updated = try self.apply(BalanceChange(usedWithoutCharge: cost), to: accountKey, in: .credits)
             return try self.append(
-                accountKey, type: .callUsage, unit: .credits, amount: 0, reservedChange: 0, cost: cost, after: updated,
-                holdKey: nil, reference: reference, description: "Uso (plan ilimitado)")
+                accountKey, type: .callUsage, unit: .credits, amount: 0, reservedChange: 0, cost: cost,
+                after: updated.balances(in: .credits), holdKey: nil, reference: reference, description: "Uso (plan ilimitado)")
         }
     }
 
@@ -155,61 +153,64 @@ public struct Ledger {
                     WHERE id = \(hold.key)
                     RETURNING \(literal: Hold.columns)
                     """)[0])
+            // One UPDATE releases the hold and charges the cost; the release row records the
+            // balances between the two steps (before the charge).
             let unit = hold.unit
-            var updated = try self.updateBalances(accountKey, unit: unit, balance: 0, reserved: -hold.amount, used: 0, purchased: 0)
+            let final = try self.apply(
+                BalanceChange(reserved: -hold.amount, charged: resolution.charged), to: accountKey, in: unit
+            ).balances(in: unit)
             try self.append(
                 accountKey, type: .holdRelease, unit: unit, amount: 0, reservedChange: -hold.amount, cost: 0,
-                after: updated, holdKey: hold.key, reference: hold.reference,
+                after: (final.balance + resolution.charged, final.reserved), holdKey: hold.key, reference: hold.reference,
                 description: "Liberación \(hold.holdId) (\(resolution.state.rawValue))")
             if resolution.charged > 0 {
-                updated = try self.updateBalances(
-                    accountKey, unit: unit, balance: -resolution.charged, reserved: 0, used: resolution.charged, purchased: 0)
                 try self.append(
                     accountKey, type: .callUsage, unit: unit, amount: -resolution.charged, reservedChange: 0,
                     cost: unit == .credits ? resolution.charged : resolution.charged.multiplied(by: account.costPerMinute),
-                    after: updated, holdKey: hold.key, reference: hold.reference, description: "Uso \(hold.holdId)")
+                    after: final, holdKey: hold.key, reference: hold.reference, description: "Uso \(hold.holdId)")
             }
             return resolved
         }
     }
 
-    /// Applies signed changes to the cached balances of `unit` and returns the account after them.
-    /// For minutes, `balance` changes are expressed through `used` and `purchased`.
-    private func updateBalances(
-        _ accountKey: Int64, unit: LedgerUnit, balance: Amount, reserved: Amount, used: Amount, purchased: Amount,
-        isTopUp: Bool = false
-    ) throws -> Account {
-        let row: Row
-        switch unit {
-        case .credits:
-            row = try self.connection.query(
-                """
-                UPDATE accounts SET credit_balance = credit_balance + \(balance),
-                    credit_reserved = credit_reserved + \(reserved), credit_used = credit_used + \(used),
-                    last_topup_at = CASE WHEN \(isTopUp) THEN now() ELSE last_topup_at END
-                WHERE id = \(accountKey)
-                RETURNING \(literal: Account.columns)
-                """)[0]
-        case .minutes:
-            row = try self.connection.query(
-                """
-                UPDATE accounts SET minutes_purchased = minutes_purchased + \(purchased),
-                    minutes_reserved = minutes_reserved + \(reserved), minutes_used = minutes_used + \(used),
-                    last_topup_at = CASE WHEN \(isTopUp) THEN now() ELSE last_topup_at END
-                WHERE id = \(accountKey)
-                RETURNING \(literal: Account.columns)
-                """)[0]
-        }
+    /// What one operation does to an account's cached balances, in the unit of the operation.
+    struct BalanceChange {
+        /// Added to the balance (credits: `credit_balance`; minutes: `minutes_purchased`).
+        var toppedUp: Amount = 0
+        /// Added to the reserved amount (negative to release).
+        var reserved: Amount = 0
+        /// Taken from the balance and added to `used`.
+        var charged: Amount = 0
+        /// Added to `used` without touching the balance (unlimited plans).
+        var usedWithoutCharge: Amount = 0
+    }
+
+    /// Applies `change` to the account's balances of `unit` in one UPDATE and returns the account after it.
+    private func apply(_ change: BalanceChange, to accountKey: Int64, in unit: LedgerUnit) throws -> Account {
+        let credits = unit == .credits ? change : BalanceChange()
+        let minutes = unit == .minutes ? change : BalanceChange()
+        let row = try self.connection.query(
+            """
+            UPDATE accounts SET
+                credit_balance = credit_balance + \(credits.toppedUp - credits.charged),
+                credit_reserved = credit_reserved + \(credits.reserved),
+                credit_used = credit_used + \(credits.charged + credits.usedWithoutCharge),
+                minutes_purchased = minutes_purchased + \(minutes.toppedUp),
+                minutes_reserved = minutes_reserved + \(minutes.reserved),
+                minutes_used = minutes_used + \(minutes.charged + minutes.usedWithoutCharge),
+                last_topup_at = CASE WHEN \(change.toppedUp > 0) THEN now() ELSE last_topup_at END
+            WHERE id = \(accountKey)
+            RETURNING \(literal: Account.columns)
+            """)[0]
         return try Account(row: row)
     }
 
     @discardableResult
     private func append(
         _ accountKey: Int64, type: TransactionType, unit: LedgerUnit, amount: Amount, reservedChange: Amount,
-        cost: Amount, after account: Account, holdKey: Int64?, reference: String?, description: String
+        cost: Amount, after: (balance: Amount, reserved: Amount), holdKey: Int64?, reference: String?, description: String
     ) throws -> LedgerEntry {
-        let balanceAfter = unit == .credits ? account.creditBalance : account.minutesBalance
-        let reservedAfter = unit == .credits ? account.creditReserved : account.minutesReserved
+        let (balanceAfter, reservedAfter) = after
         let row = try self.connection.query(
             """
             WITH t AS (
