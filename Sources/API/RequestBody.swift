@@ -89,31 +89,32 @@ struct RequestBody {
         return nil
     }
 
-    mutating func integer(_ name: String, in range: ClosedRange<Int>) -> Int? {
+    /// An optional field that `extract` reads, or a problem saying what it `must` be.
+    private mutating func field<T>(_ name: String, must: String, _ extract: (JSON) -> T?) -> T? {
         guard let value = self.value(name, required: false) else { return nil }
-        guard case .int(let number) = value, let small = Int(exactly: number), range.contains(small) else {
-            self.problem(name, "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        guard let typed = extract(value) else {
+            self.problem(name, "must be \(must)")
             return nil
         }
-        return small
+        return typed
+    }
+
+    mutating func integer(_ name: String, in range: ClosedRange<Int>) -> Int? {
+        self.field(name, must: "a whole number from \(range.lowerBound) to \(range.upperBound)") { value in
+            guard case .int(let number) = value, let small = Int(exactly: number), range.contains(small) else { return nil }
+            return small
+        }
     }
 
     mutating func bool(_ name: String) -> Bool? {
-        guard let value = self.value(name, required: false) else { return nil }
-        guard case .bool(let flag) = value else {
-            self.problem(name, "must be true or false")
-            return nil
+        self.field(name, must: "true or false") { value in
+            guard case .bool(let flag) = value else { return nil }
+            return flag
         }
-        return flag
     }
 
     mutating func object(_ name: String) -> JSONObject? {
-        guard let value = self.value(name, required: false) else { return nil }
-        guard case .object(let object) = value else {
-            self.problem(name, "must be a JSON object")
-            return nil
-        }
-        return object
+        self.field(name, must: "a JSON object", \.objectValue)
     }
 
     mutating func choice<Choice: RawRepresentable & CaseIterable>(

@@ -85,11 +85,6 @@ extension JSON {
         return nil
     }
 
-    public var boolValue: Bool? {
-        if case .bool(let value) = self { return value }
-        return nil
-    }
-
     /// The literal text of a number (`.int` or `.number`), for exact parsing by the caller.
     public var numberText: String? {
         switch self {
@@ -103,11 +98,4 @@ extension JSON {
         if case .object(let value) = self { return value }
         return nil
     }
-
-    public var arrayValue: [JSON]? {
-        if case .array(let value) = self { return value }
-        return nil
-    }
-
-    public var isNull: Bool { self == .null }
 }

@@ -81,10 +81,9 @@ public struct Row: Sendable {
         return value
     }
 
+    /// Decodes from the value's text, for types without a byte-level reader.
     private func decode<T>(_ column: String, _ expected: String, _ parse: (String) -> T?) throws(RowDecodingError) -> T? {
-        guard let text = try self.raw(column) else { return nil }
-        guard let value = parse(text) else { throw RowDecodingError(column: column, expected: expected) }
-        return value
+        try self.decodeBytes(column, expected) { parse(String(decoding: $0, as: UTF8.self)) }
     }
 
     private func required<T>(_ column: String, _ expected: String, _ value: T?) throws(RowDecodingError) -> T {
