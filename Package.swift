@@ -11,11 +11,13 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // C libraries, each behind its own system-library shim.
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CFreeXL", pkgConfig: "freexl", providers: [.apt(["libfreexl-dev"])]),
         // Our own C for the pool: signal handling, scoreboard atomics, prctl, socket diagnostics.
         .target(name: "CPool"),
 
@@ -28,19 +30,27 @@ let package = Package(
         .target(name: "PostgreSQL", dependencies: ["CLibPQ", "Time", "Money"]),
         .target(name: "Routing", dependencies: ["FastCGI", "JSON"]),
         .target(name: "Migrations", dependencies: ["PostgreSQL"]),
+        .target(name: "Multipart"),
+        .target(
+            name: "Spreadsheet",
+            dependencies: ["Time", "CFreeXL", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
 
         // The domain.
         .target(name: "Accounts", dependencies: ["PostgreSQL", "Time", "Money"]),
         .target(
             name: "Authentication",
             dependencies: ["PostgreSQL", "Time", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Ingestion", dependencies: ["Spreadsheet", "Time", "Money"]),
+        .target(name: "Batches", dependencies: ["PostgreSQL", "Time", "Money", "JSON", "Accounts", "Ingestion"]),
 
         // The HTTP API.
-        .target(name: "API", dependencies: ["Routing", "PostgreSQL", "ResponderPool", "JSON", "Time", "Money", "Accounts", "Authentication"]),
+        .target(name: "API", dependencies: ["Routing", "PostgreSQL", "ResponderPool", "JSON", "Time", "Money", "Accounts", "Authentication",
+            "Multipart", "Spreadsheet", "Ingestion", "Batches"]),
 
         // Executables.
         .executableTarget(name: "speechai-fcgi", dependencies: ["API", "ResponderPool"]),
         .executableTarget(name: "speechai-ledger-bench", dependencies: ["Accounts", "Money", "PostgreSQL", "Time"]),
+        .executableTarget(name: "speechai-spreadsheet-bench", dependencies: ["Spreadsheet"]),
         .executableTarget(
             name: "speechai",
             dependencies: [
@@ -62,5 +72,10 @@ let package = Package(
         .testTarget(name: "MigrationsTests", dependencies: ["Migrations", "PostgreSQL", "TestSupport"]),
         .testTarget(name: "AccountsTests", dependencies: ["Accounts", "Money", "PostgreSQL", "Time", "TestSupport"]),
         .testTarget(name: "AuthenticationTests", dependencies: ["Authentication", "PostgreSQL", "TestSupport"]),
+        .testTarget(name: "MultipartTests", dependencies: ["Multipart"]),
+        .testTarget(name: "SpreadsheetTests", dependencies: ["Spreadsheet", "Time"]),
+        .testTarget(name: "IngestionTests", dependencies: ["Ingestion", "Spreadsheet", "Time", "Money"]),
+        .testTarget(
+            name: "BatchesTests", dependencies: ["Batches", "Ingestion", "Accounts", "Money", "PostgreSQL", "Time", "TestSupport"]),
     ]
 )

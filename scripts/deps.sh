@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(libfcgi-dev libpq-dev postgresql-15 nginx-light wrk curl libfreexl-dev libxlsxwriter-dev
-    spawn-fcgi pkg-config systemd)
+    zlib1g-dev spawn-fcgi pkg-config systemd)
 missing=()
 for package in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -24,7 +24,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     public var rfc3339: String {
         let (seconds, micros) = self.microsecondsSinceEpoch.floorDivided(by: 1_000_000)
         let (days, secondOfDay) = seconds.floorDivided(by: 86_400)
-        let (year, month, day) = CivilDate.from(daysSinceEpoch: days)
+        let (year, month, day) = Gregorian.from(daysSinceEpoch: days)
         return String(unsafeUninitializedCapacity: 27) { buffer in
             var position = 0
             func digits(_ value: Int64, _ count: Int) {
@@ -118,14 +118,14 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             return nil
         }
         guard index == bytes.count else { return nil }
-        let days = CivilDate.daysSinceEpoch(year: year, month: month, day: day)
+        let days = Gregorian.daysSinceEpoch(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
         self.init(microsecondsSinceEpoch: seconds * 1_000_000 + micros)
     }
 }
 
 /// Proleptic Gregorian calendar arithmetic (Howard Hinnant's days-from-civil algorithms).
-enum CivilDate {
+enum Gregorian {
     static func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400

@@ -21,8 +21,8 @@ import Testing
 
     @Test func civilDateRoundTripsAcrossCenturies() {
         for days in stride(from: -800_000 as Int64, through: 800_000, by: 997) {
-            let (year, month, day) = CivilDate.from(daysSinceEpoch: days)
-            #expect(CivilDate.daysSinceEpoch(year: year, month: month, day: day) == days)
+            let (year, month, day) = Gregorian.from(daysSinceEpoch: days)
+            #expect(Gregorian.daysSinceEpoch(year: year, month: month, day: day) == days)
         }
     }
 }

@@ -1,0 +1,1 @@
+// Batches: filled in by the ingestion issue.

@@ -1,0 +1,1 @@
+// Ingestion: filled in by the ingestion issue.

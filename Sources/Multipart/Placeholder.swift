@@ -1,0 +1,1 @@
+// Multipart: filled in by the ingestion issue.

@@ -1,0 +1,1 @@
+// Spreadsheet readers: filled in by the ingestion issue.

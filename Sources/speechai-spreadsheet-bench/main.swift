@@ -1,0 +1,1 @@
+print("speechai-spreadsheet-bench: not built yet")

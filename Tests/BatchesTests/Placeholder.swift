@@ -1,0 +1,1 @@
+// BatchesTests: filled in by the ingestion issue.

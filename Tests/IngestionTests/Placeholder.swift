@@ -1,0 +1,1 @@
+// IngestionTests: filled in by the ingestion issue.

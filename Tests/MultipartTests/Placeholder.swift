@@ -1,0 +1,1 @@
+// MultipartTests: filled in by the ingestion issue.

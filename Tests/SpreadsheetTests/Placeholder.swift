@@ -1,0 +1,1 @@
+// SpreadsheetTests: filled in by the ingestion issue.
