@@ -1,5 +1,6 @@
 import Accounts
 import Authentication
+import Batches
 import FastCGI
 import JSON
 import Money
@@ -37,12 +38,13 @@ enum AccountRoutes {
             try transactions(request, try parameters.require("id"), context)
         }
         router.get("/api/v1/accounts/{id}/batches") { request, parameters in
-            // Batches arrive with Excel ingestion; until then every account has none.
             let page = try Page(request)
             return try context.database.withConnection { connection in
                 let principal = try context.principal(request, connection)
-                _ = try context.visibleAccount(try parameters.require("id"), principal, connection)
-                return page.response("batches", [], total: 0)
+                let account = try context.visibleAccount(try parameters.require("id"), principal, connection)
+                let (batches, total) = try BatchStore(connection: connection).list(
+                    BatchFilter(accountKey: account.key), limit: page.limit, skip: page.skip)
+                return page.response("batches", batches.map(\.json), total: total)
             }
         }
     }

@@ -1,4 +1,6 @@
 import Accounts
+import Batches
+import Ingestion
 import FastCGI
 import JSON
 import PostgreSQL
@@ -29,6 +31,8 @@ public final class App {
         self.router = Router(renderError: App.renderError)
         SystemRoutes.register(on: self.router, context: context)
         AccountRoutes.register(on: self.router, context: context)
+        IngestionRoutes.register(on: self.router, context: context)
+        BatchRoutes.register(on: self.router, context: context)
         if debugRoutes { SystemRoutes.registerDebug(on: self.router, context: context) }
     }
 
@@ -62,6 +66,21 @@ public final class App {
                 return .conflict("The hold cannot change: \(rejection)", code: "HOLD_ALREADY_RESOLVED")
             case .unitNotInPlan(let plan, let unit):
                 return .badRequest("A \(plan.rawValue) account cannot hold \(unit.rawValue)", code: "PLAN_MISMATCH")
+            }
+        case let error as IngestionError:
+            return .badRequest(error.message, code: "INVALID_CONTACTS")
+        case let error as ImportRefusal:
+            switch error {
+            case .accountSuspended:
+                return .conflict("The account is suspended: it cannot create batches", code: "ACCOUNT_SUSPENDED")
+            case .noValidContacts:
+                return .badRequest("No contact in the list can be called", code: "NO_VALID_CONTACTS")
+            case .allDuplicates(let count):
+                return .badRequest("All \(count) contacts already have jobs in this account", code: "ALL_DUPLICATES")
+            case .insufficientFunds(let needed, let available, let unit):
+                return .badRequest(
+                    "Not enough \(unit.rawValue) for this batch: it needs an estimated \(needed), the account has \(available) available",
+                    code: "INSUFFICIENT_CREDITS")
             }
         case let error as DatabaseError where error.isConnectionLost:
             PoolLog.write("\(request.method) \(request.path): database unavailable: \(error.debugDescription)")

@@ -117,6 +117,16 @@ struct RequestBody {
         self.field(name, must: "a JSON object", \.objectValue)
     }
 
+    mutating func array(_ name: String) -> [JSON]? {
+        self.field(name, must: "a JSON array") { value in
+            guard case .array(let elements) = value else { return nil }
+            return elements
+        }
+    }
+
+    /// A field that may be present with the value null (`call_settings: null` clears them).
+    func isExplicitNull(_ name: String) -> Bool { self.object[name] == .null }
+
     mutating func choice<Choice: RawRepresentable & CaseIterable>(
         _ name: String, _ type: Choice.Type, required: Bool = false
     ) -> Choice? where Choice.RawValue == String {

@@ -6,7 +6,7 @@ import Glibc
 ///
 /// Not thread-safe: each worker process owns exactly one.
 public final class Connection {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     /// A statement prepared on this connection: its name as a C string (running it allocates
     /// nothing) and, once known, the shape of its results.
     private final class PreparedStatement {
@@ -112,12 +112,12 @@ public final class Connection {
         return statement
     }
 
-    private func consume(_ result: OpaquePointer?, shape: ResultShape? = nil) throws(DatabaseError) -> QueryResult {
+    func consume(_ result: OpaquePointer?, shape: ResultShape? = nil) throws(DatabaseError) -> QueryResult {
         guard let result else {
             throw DatabaseError(code: .connectionFailure, serverMessage: String(cString: PQerrorMessage(self.handle)))
         }
         switch PQresultStatus(result) {
-        case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+        case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY, PGRES_COPY_IN:
             return Connection.wrap(result, shape: shape)
         default:
             defer { PQclear(result) }

@@ -20,16 +20,19 @@ public struct HTTPError: Error, Sendable, Equatable {
     public let message: String
     public let fieldErrors: [FieldError]
     public let headers: [HTTPHeader]
+    /// Further members of the body that help the client fix the request (an import's row errors).
+    public let details: JSONObject
 
     public init(
         status: Int, code: String, message: String, fieldErrors: [FieldError] = [],
-        headers: [HTTPHeader] = []
+        headers: [HTTPHeader] = [], details: JSONObject = JSONObject()
     ) {
         self.status = status
         self.code = code
         self.message = message
         self.fieldErrors = fieldErrors
         self.headers = headers
+        self.details = details
     }
 
     public static func == (lhs: HTTPError, rhs: HTTPError) -> Bool {
@@ -42,6 +45,7 @@ public struct HTTPError: Error, Sendable, Equatable {
         if !self.fieldErrors.isEmpty {
             object["errors"] = .array(self.fieldErrors.map { ["field": .string($0.field), "message": .string($0.message)] })
         }
+        for entry in self.details.entries { object[entry.key] = entry.value }
         return .object(object)
     }
 
@@ -51,8 +55,10 @@ public struct HTTPError: Error, Sendable, Equatable {
 }
 
 extension HTTPError {
-    public static func badRequest(_ message: String, code: String = "BAD_REQUEST") -> HTTPError {
-        HTTPError(status: 400, code: code, message: message)
+    public static func badRequest(_ message: String, code: String = "BAD_REQUEST", details: JSONObject = JSONObject())
+        -> HTTPError
+    {
+        HTTPError(status: 400, code: code, message: message, details: details)
     }
 
     public static func validation(_ errors: [FieldError]) -> HTTPError {

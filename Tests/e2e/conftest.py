@@ -67,6 +67,13 @@ class Stack:
         return subprocess.run([str(STACK), "database-url", str(self.state)], check=True, capture_output=True,
                               text=True, env=dict(os.environ)).stdout.strip()
 
+    def psql(self, sql: str) -> str:
+        """One value read straight from the database (for checks the API does not expose)."""
+        result = subprocess.run(["psql", "-XAtq", self.database_url(), "-c", sql], capture_output=True, text=True,
+                                timeout=30)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
     def cli(self, *arguments) -> str:
         env = dict(os.environ)
         env["DATABASE_URL"] = self.database_url()

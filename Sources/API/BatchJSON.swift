@@ -1,0 +1,104 @@
+import Batches
+import Ingestion
+import JSON
+import Money
+
+extension Batch {
+    /// The seed's batch fields plus the status, every counter and the settings.
+    var json: JSON {
+        [
+            "_id": .string(self.objectId),
+            "batch_id": .string(self.batchId),
+            "name": .string(self.name),
+            "description": .string(self.description),
+            "account_id": .string(self.accountId),
+            "status": .string(self.status.rawValue),
+            "is_active": .bool(self.isActive),
+            "priority": .int(Int64(self.priority)),
+            "country": .string(self.country),
+            "use_case": .string(self.useCase.rawValue),
+            "processing_type": .string(self.processingType.rawValue),
+            "source_filename": .string(self.sourceFilename),
+            "total_jobs": .int(Int64(self.counts.total)),
+            "pending_jobs": .int(Int64(self.counts.pending)),
+            "scheduled_jobs": .int(Int64(self.counts.scheduled)),
+            "in_progress_jobs": .int(Int64(self.counts.inProgress)),
+            "completed_jobs": .int(Int64(self.counts.completed)),
+            "failed_jobs": .int(Int64(self.counts.failed)),
+            "suspended_jobs": .int(Int64(self.counts.suspended)),
+            "cancelled_jobs": .int(Int64(self.counts.cancelled)),
+            "total_cost": .amount(self.totalCost),
+            "total_minutes": .amount(self.totalMinutes),
+            "estimated_cost": .amount(self.estimatedCost),
+            "call_settings": self.callSettingsJSON.map(JSON.stored) ?? .null,
+            "use_case_settings": .stored(self.useCaseSettingsJSON),
+            "retell_agent_id": .string(self.retellAgentId),
+            "cancellation_reason": .string(self.cancellationReason),
+            "created_at": .timestamp(self.createdAt),
+            "updated_at": .timestamp(self.updatedAt),
+            "started_at": .timestamp(self.startedAt),
+            "completed_at": .timestamp(self.completedAt),
+            "cancelled_at": .timestamp(self.cancelledAt),
+        ]
+    }
+}
+
+extension Job {
+    /// The seed's job fields; `contact` always has a name string and a phones array (the legacy
+    /// console's pages crash without them).
+    var json: JSON {
+        [
+            "_id": .string(self.objectId),
+            "job_id": .string(self.jobId),
+            "batch_id": .string(self.batchId),
+            "account_id": .string(self.accountId),
+            "status": .string(self.status.rawValue),
+            "contact": [
+                "name": .string(self.contactName),
+                "dni": .string(self.contactDni),
+                "phones": .array(self.phones.map(JSON.string)),
+                "next_phone_index": .int(Int64(self.nextPhoneIndex)),
+            ],
+            "to_number": .string(self.toNumber),
+            "payload": .stored(self.payloadJSON),
+            "attempts": .int(Int64(self.attempts)),
+            "max_attempts": .int(Int64(self.maxAttempts)),
+            "estimated_cost": .amount(self.estimatedCost),
+            "next_attempt_at": .timestamp(self.nextAttemptAt),
+            "last_error": .string(self.lastError),
+            "last_outcome": .string(self.lastOutcome),
+            "cancellation_reason": .string(self.cancellationReason),
+            "call_result": .null,
+            "fecha_pago_cliente": .null,
+            "monto_pago_cliente": .null,
+            "source_row": self.sourceRow.map { .int(Int64($0)) } ?? .null,
+            "created_at": .timestamp(self.createdAt),
+            "updated_at": .timestamp(self.updatedAt),
+            "started_at": .timestamp(self.startedAt),
+            "completed_at": .timestamp(self.completedAt),
+        ]
+    }
+}
+
+extension RowError {
+    var json: JSON {
+        ["row": .int(Int64(self.row)), "column": .string(self.column), "value": .string(self.value), "reason": .string(self.reason)]
+    }
+}
+
+extension Contact {
+    /// A normalised contact as previews show it.
+    var json: JSON {
+        [
+            "row": .int(Int64(self.firstRow)),
+            "name": .string(self.name),
+            "dni": .string(self.idDisplay),
+            "phones": .array(self.phones.map(JSON.string)),
+            "company": .string(self.company),
+            "debt_amount": .amount(self.amount),
+            "cantidad_cupones": .int(Int64(self.rowCount)),
+            "fecha_limite": .string(self.fechaLimite?.iso),
+            "fecha_maxima": .string(self.fechaMaxima?.iso),
+        ]
+    }
+}

@@ -1,0 +1,178 @@
+import Batches
+import FastCGI
+import Ingestion
+import JSON
+import Money
+import Multipart
+import Routing
+
+/// Which upload endpoint a list came through.
+enum ImportEndpoint {
+    /// `/batches/excel/preview|create`: the account's country, `processing_type` chosen by the client.
+    case excel
+    /// `/batches/chile|argentina/{use_case}`: the country fixed by the path.
+    case country(ContactCountry, UseCase)
+}
+
+/// The multipart form of an upload, read field by field; like `RequestBody`, every problem is
+/// collected and unknown fields are refused.
+struct ImportForm {
+    let file: MultipartFile
+    let accountReference: String
+    let batchName: String?
+    let batchDescription: String?
+    let allowDuplicates: Bool
+    let processingType: ProcessingType
+    let priority: Int
+    let daysUntilDeadline: Int?
+    let daysUntilMaximum: Int?
+    let callSettings: JSONObject?
+    let useCaseSettings: UseCaseSettings
+    let retellAgentId: String?
+
+    static let multipartLimits = MultipartLimits()
+
+    /// Reads the form; `account_id` may also come as a query parameter (the previous preview took it there).
+    init(_ request: Request, endpoint: ImportEndpoint) throws(HTTPError) {
+        let contentType = request.header("content-type") ?? ""
+        guard MultipartForm.isMultipartFormData(contentType) else {
+            throw HTTPError(
+                status: 415, code: "UNSUPPORTED_MEDIA_TYPE",
+                message: "Upload the list as multipart/form-data with the file in the field 'file'")
+        }
+        let form: MultipartForm
+        do {
+            form = try MultipartForm.parse(body: request.body, contentType: contentType, limits: ImportForm.multipartLimits)
+        } catch {
+            throw HTTPError.badRequest("The upload could not be read: \(error.message)", code: "INVALID_MULTIPART")
+        }
+        var reader = FormReader(form: form)
+        let account = reader.text("account_id", maxLength: 64) ?? request.query["account_id"]
+        if let account, ["string", "undefined", "null"].contains(account.lowercased()) {
+            reader.problem("account_id", "is not an account id: '\(account)'")
+        } else if account == nil {
+            reader.problem("account_id", "is required")
+        }
+        self.batchName = reader.text("batch_name", maxLength: 200)
+        self.batchDescription = reader.text("batch_description", maxLength: 2000)
+        self.allowDuplicates = reader.boolean("allow_duplicates") ?? false
+        self.priority = reader.integer("priority", in: 1...4) ?? 1
+        self.daysUntilDeadline = reader.integer("dias_fecha_limite", in: 0...365)
+        self.daysUntilMaximum = reader.integer("dias_fecha_maxima", in: 0...365)
+        if let deadline = self.daysUntilDeadline, let maximum = self.daysUntilMaximum, deadline > maximum {
+            reader.problem("dias_fecha_limite", "must not be later than dias_fecha_maxima")
+        }
+        self.callSettings = reader.jsonObject("call_settings_json")
+        self.retellAgentId = reader.text("retell_agent_id", maxLength: 128)
+        switch endpoint {
+        case .excel:
+            self.processingType = reader.choice("processing_type", [.basic, .acquisition]) ?? .basic
+            self.useCaseSettings = UseCaseSettings(companyName: reader.text("company_name", maxLength: 200))
+        case .country(_, let useCase):
+            self.processingType = .basic
+            let company = reader.text("company_name", maxLength: 200)
+            if company == nil { reader.problem("company_name", "is required") }
+            var settings = UseCaseSettings(companyName: company)
+            if useCase == .marketing {
+                settings.offerDescription = reader.text("offer_description", maxLength: 2000) ?? ""
+                settings.discountPercentage = reader.amount("discount_percentage", in: 0...100) ?? 0
+                settings.productCategory = reader.text("product_category", maxLength: 100) ?? "general"
+            }
+            self.useCaseSettings = settings
+        }
+        let file = form.file("file")
+        if file == nil { reader.problem("file", "is required: attach the .xlsx, .xls or .csv list") }
+        try reader.finish()
+        guard let file, let account else { throw HTTPError.badRequest("The form is incomplete") }
+        self.file = file
+        self.accountReference = account
+    }
+}
+
+/// Typed access to multipart text fields, collecting problems.
+private struct FormReader {
+    let form: MultipartForm
+    private var problems: [HTTPError.FieldError] = []
+    private var read: Set<String> = ["file"]
+
+    init(form: MultipartForm) {
+        self.form = form
+    }
+
+    mutating func problem(_ field: String, _ message: String) {
+        self.problems.append(.init(field: field, message: message))
+    }
+
+    /// A trimmed value; empty counts as absent (browsers send every input, filled or not).
+    mutating func text(_ name: String, maxLength: Int) -> String? {
+        self.read.insert(name)
+        guard let raw = self.form.value(name) else { return nil }
+        let text = String(raw.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+        if text.isEmpty { return nil }
+        if text.count > maxLength {
+            self.problem(name, "must be at most \(maxLength) characters")
+            return nil
+        }
+        if text.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" && $0 != "\r" }) {
+            self.problem(name, "must not contain control characters")
+            return nil
+        }
+        return text
+    }
+
+    mutating func boolean(_ name: String) -> Bool? {
+        guard let text = self.text(name, maxLength: 10) else { return nil }
+        switch text.lowercased() {
+        case "true", "1", "yes", "on": return true
+        case "false", "0", "no", "off": return false
+        default:
+            self.problem(name, "must be true or false")
+            return nil
+        }
+    }
+
+    mutating func integer(_ name: String, in range: ClosedRange<Int>) -> Int? {
+        guard let text = self.text(name, maxLength: 12) else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            self.problem(name, "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            return nil
+        }
+        return value
+    }
+
+    mutating func amount(_ name: String, in range: ClosedRange<Amount>) -> Amount? {
+        guard let text = self.text(name, maxLength: 24) else { return nil }
+        guard case .success(let value) = Amount.parse(text), range.contains(value) else {
+            self.problem(name, "must be a number from \(range.lowerBound) to \(range.upperBound)")
+            return nil
+        }
+        return value
+    }
+
+    mutating func choice(_ name: String, _ allowed: [ProcessingType]) -> ProcessingType? {
+        guard let text = self.text(name, maxLength: 32) else { return nil }
+        guard let value = ProcessingType(rawValue: text), allowed.contains(value) else {
+            self.problem(name, "must be one of \(allowed.map(\.rawValue).joined(separator: ", "))")
+            return nil
+        }
+        return value
+    }
+
+    /// A field holding a JSON object as text (`call_settings_json`).
+    mutating func jsonObject(_ name: String) -> JSONObject? {
+        guard let text = self.text(name, maxLength: 16_384) else { return nil }
+        guard case .object(let object)? = try? JSON.parse(text) else {
+            self.problem(name, "must be a JSON object")
+            return nil
+        }
+        return object
+    }
+
+    func finish() throws(HTTPError) {
+        var problems = self.problems
+        for name in self.form.fieldNames where !self.read.contains(name) {
+            problems.append(.init(field: name, message: "is not a known field"))
+        }
+        if !problems.isEmpty { throw HTTPError.validation(problems) }
+    }
+}

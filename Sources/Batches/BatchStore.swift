@@ -1,0 +1,273 @@
+import Accounts
+import Money
+import PostgreSQL
+import Time
+
+/// A batch about to be created.
+public struct NewBatch: Sendable {
+    public var accountKey: Int64
+    public var name: String
+    public var description: String
+    public var priority: Int
+    public var country: String
+    public var useCase: UseCase
+    public var processingType: ProcessingType
+    public var sourceFilename: String?
+    public var callSettings: CallSettings?
+    public var useCaseSettingsJSON: String
+    public var retellAgentId: String?
+    public var estimatedCost: Amount
+
+    public init(
+        accountKey: Int64, name: String, description: String, priority: Int, country: String, useCase: UseCase,
+        processingType: ProcessingType, sourceFilename: String?, callSettings: CallSettings?,
+        useCaseSettingsJSON: String, retellAgentId: String?, estimatedCost: Amount
+    ) {
+        self.accountKey = accountKey
+        self.name = name
+        self.description = description
+        self.priority = priority
+        self.country = country
+        self.useCase = useCase
+        self.processingType = processingType
+        self.sourceFilename = sourceFilename
+        self.callSettings = callSettings
+        self.useCaseSettingsJSON = useCaseSettingsJSON
+        self.retellAgentId = retellAgentId
+        self.estimatedCost = estimatedCost
+    }
+}
+
+/// A job about to be created.
+public struct NewJob: Sendable {
+    public var contactKey: String
+    public var contactName: String
+    public var contactDni: String?
+    public var phones: [String]
+    public var payloadJSON: String
+    public var maxAttempts: Int
+    public var estimatedCost: Amount
+    public var sourceRow: Int?
+
+    public init(
+        contactKey: String, contactName: String, contactDni: String?, phones: [String], payloadJSON: String,
+        maxAttempts: Int, estimatedCost: Amount, sourceRow: Int?
+    ) {
+        self.contactKey = contactKey
+        self.contactName = contactName
+        self.contactDni = contactDni
+        self.phones = phones
+        self.payloadJSON = payloadJSON
+        self.maxAttempts = maxAttempts
+        self.estimatedCost = estimatedCost
+        self.sourceRow = sourceRow
+    }
+}
+
+/// Filters of a batch list; nil means "any".
+public struct BatchFilter: Sendable {
+    public var accountKey: Int64?
+    public var status: BatchStatus?
+    public var isActive: Bool?
+
+    public init(accountKey: Int64? = nil, status: BatchStatus? = nil, isActive: Bool? = nil) {
+        self.accountKey = accountKey
+        self.status = status
+        self.isActive = isActive
+    }
+}
+
+/// Batches and jobs in PostgreSQL.
+public struct BatchStore {
+    let connection: Connection
+
+    public init(connection: Connection) {
+        self.connection = connection
+    }
+
+    /// Creates the batch and all its jobs in one transaction (joining the caller's): all or nothing.
+    /// Jobs go in with one COPY; the database's triggers set the batch's counters.
+    public func create(_ new: NewBatch, jobs: [NewJob]) throws -> Batch {
+        try self.connection.transaction {
+            let key = try self.insertBatch(new)
+            var rows = CopyRows(reservingBytes: jobs.count * 256)
+            var random = SystemRandomNumberGenerator()
+            let seconds = UInt32(truncatingIfNeeded: Timestamp.now().microsecondsSinceEpoch / 1_000_000)
+            for job in jobs {
+                rows.field(ObjectId.make(seconds: seconds, using: &random))
+                rows.field(key)
+                rows.field(new.accountKey)
+                rows.field(job.contactKey)
+                rows.field(job.contactName)
+                rows.field(job.contactDni)
+                rows.field(PostgresArray.literal(job.phones))
+                rows.field(job.payloadJSON)
+                rows.field(Int64(job.maxAttempts))
+                rows.field(job.estimatedCost.description)
+                rows.field(job.sourceRow.map { String($0) })
+                rows.endRow()
+            }
+            if rows.count > 0 {
+                try self.connection.copy(
+                    """
+                    COPY jobs (object_id, batch_id, account_id, contact_key, contact_name, contact_dni, phones, payload,
+                               max_attempts, estimated_cost, source_row) FROM STDIN
+                    """, rows: rows)
+            }
+            try Events(connection: self.connection).record(
+                accountKey: new.accountKey, type: "batch_created",
+                message: "Batch '\(new.name)' created with \(jobs.count) jobs")
+            guard let batch = try self.find(key: key) else { throw BatchError.notFound }
+            return batch
+        }
+    }
+
+    /// Inserts the batch row under a fresh `batch-YYYY-MM-DD-HHMMSS-ffffff` id; two batches created in
+    /// the same microsecond take the next free microsecond.
+    private func insertBatch(_ new: NewBatch) throws -> Int64 {
+        var stamp = Timestamp.now()
+        let settings = new.callSettings?.json.serializedString
+        while true {
+            let batchId = BatchStore.batchId(at: stamp)
+            let rows = try self.connection.query(
+                """
+                INSERT INTO batches (batch_id, account_id, name, description, priority, country, use_case,
+                                     processing_type, source_filename, call_settings, use_case_settings,
+                                     retell_agent_id, estimated_cost)
+                VALUES (\(batchId), \(new.accountKey), \(new.name), \(new.description), \(new.priority),
+                        \(new.country), \(new.useCase.rawValue), \(new.processingType.rawValue), \(new.sourceFilename),
+                        \(settings)::jsonb, \(new.useCaseSettingsJSON)::jsonb,
+                        \(new.retellAgentId), \(new.estimatedCost))
+                ON CONFLICT (batch_id) DO NOTHING
+                RETURNING id
+                """)
+            if let row = rows.first { return try row.int("id") }
+            stamp = Timestamp(microsecondsSinceEpoch: stamp.microsecondsSinceEpoch + 1)
+        }
+    }
+
+    /// `batch-YYYY-MM-DD-HHMMSS-ffffff` in UTC.
+    static func batchId(at stamp: Timestamp) -> String {
+        // rfc3339 is `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
+        let text = Array(stamp.rfc3339.utf8)
+        var id = Array("batch-".utf8)
+        id += text[0..<10]
+        id.append(UInt8(ascii: "-"))
+        id += text[11..<13] + text[14..<16] + text[17..<19]
+        id.append(UInt8(ascii: "-"))
+        id += text[20..<26]
+        return String(decoding: id, as: UTF8.self)
+    }
+
+    /// A batch by either id form, hidden (deleted) batches excluded.
+    public func find(_ reference: String) throws -> Batch? {
+        let rows = try self.connection.query(
+            """
+            SELECT \(literal: Batch.columns) FROM batches b JOIN accounts a ON a.id = b.account_id
+            WHERE (b.batch_id = \(reference) OR b.object_id = \(reference)) AND b.deleted_at IS NULL
+            """)
+        return try rows.first.map(Batch.init(row:))
+    }
+
+    public func find(key: Int64) throws -> Batch? {
+        let rows = try self.connection.query(
+            """
+            SELECT \(literal: Batch.columns) FROM batches b JOIN accounts a ON a.id = b.account_id
+            WHERE b.id = \(key) AND b.deleted_at IS NULL
+            """)
+        return try rows.first.map(Batch.init(row:))
+    }
+
+    /// One page, newest first (ties by id), and the total matching the filter.
+    public func list(_ filter: BatchFilter, limit: Int, skip: Int) throws -> (batches: [Batch], total: Int) {
+        let status = filter.status?.rawValue
+        let rows = try self.connection.query(
+            """
+            SELECT \(literal: Batch.columns) FROM batches b JOIN accounts a ON a.id = b.account_id
+            WHERE b.deleted_at IS NULL
+              AND (\(filter.accountKey)::bigint IS NULL OR b.account_id = \(filter.accountKey))
+              AND (\(status)::text IS NULL OR b.status = \(status))
+              AND (\(filter.isActive)::boolean IS NULL OR (b.status = 'active') = \(filter.isActive))
+            ORDER BY b.created_at DESC, b.id DESC
+            LIMIT \(limit) OFFSET \(skip)
+            """)
+        let total = try self.connection.query(
+            """
+            SELECT count(*) AS total FROM batches b
+            WHERE b.deleted_at IS NULL
+              AND (\(filter.accountKey)::bigint IS NULL OR b.account_id = \(filter.accountKey))
+              AND (\(status)::text IS NULL OR b.status = \(status))
+              AND (\(filter.isActive)::boolean IS NULL OR (b.status = 'active') = \(filter.isActive))
+            """)[0].int("total")
+        return (try rows.map(Batch.init(row:)), Int(total))
+    }
+
+    /// A page of a batch's jobs, newest first, optionally in one status.
+    public func jobs(batchKey: Int64, status: JobStatus?, limit: Int, skip: Int) throws -> (jobs: [Job], total: Int) {
+        let status = status?.rawValue
+        let rows = try self.connection.query(
+            """
+            SELECT \(literal: Job.columns)
+            FROM jobs j JOIN batches b ON b.id = j.batch_id JOIN accounts a ON a.id = j.account_id
+            WHERE j.batch_id = \(batchKey) AND (\(status)::text IS NULL OR j.status = \(status))
+            ORDER BY j.id DESC
+            LIMIT \(limit) OFFSET \(skip)
+            """)
+        let total = try self.connection.query(
+            """
+            SELECT count(*) AS total FROM jobs j
+            WHERE j.batch_id = \(batchKey) AND (\(status)::text IS NULL OR j.status = \(status))
+            """)[0].int("total")
+        return (try rows.map(Job.init(row:)), Int(total))
+    }
+
+    /// The contacts among `contactKeys` that already have a live (not cancelled) job in the account,
+    /// with the batch_id of the newest such job. Only this account's jobs are ever consulted.
+    public func liveContacts(accountKey: Int64, contactKeys: [String]) throws -> [String: String] {
+        guard !contactKeys.isEmpty else { return [:] }
+        let rows = try self.connection.query(
+            """
+            SELECT DISTINCT ON (j.contact_key) j.contact_key, b.batch_id
+            FROM jobs j JOIN batches b ON b.id = j.batch_id
+            WHERE j.account_id = \(accountKey) AND j.status <> 'cancelled'
+              AND j.contact_key = ANY (\(contactKeys)::text[])
+            ORDER BY j.contact_key, j.id DESC
+            """)
+        var found: [String: String] = [:]
+        for row in rows { found[try row.string("contact_key")] = try row.string("batch_id") }
+        return found
+    }
+
+    /// Serialises imports into one account, so two uploads of the same list cannot both miss each
+    /// other's contacts in the duplicate check. Held until the transaction ends.
+    public func lockImports(accountKey: Int64) throws {
+        try self.connection.query("SELECT pg_advisory_xact_lock(\(BatchStore.importLockSpace), \(Int(truncatingIfNeeded: accountKey)))")
+    }
+
+    /// The first key of the two-key advisory locks taken for imports ("SPBI").
+    static let importLockSpace = 0x5350_4249
+}
+
+public enum BatchError: Error, Sendable, Equatable {
+    case notFound
+}
+
+/// ObjectId-shaped ids (4-byte seconds + 8 random bytes, 24 lowercase hex), made here for bulk
+/// inserts rather than by the database's `speechai_object_id()`, which costs a function call a row.
+enum ObjectId {
+    static func make(seconds: UInt32, using random: inout SystemRandomNumberGenerator) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes = [UInt8](repeating: 0, count: 24)
+        var value = UInt64(seconds)
+        for index in stride(from: 7, through: 0, by: -1) {
+            bytes[index] = digits[Int(value & 0xF)]
+            value >>= 4
+        }
+        var tail = random.next() as UInt64
+        for index in 8..<24 {
+            bytes[index] = digits[Int(tail & 0xF)]
+            tail >>= 4
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,93 @@
+import Accounts
+import Ingestion
+import JSON
+import Money
+
+/// What a batch of calls is expected to cost an account, and whether it can pay.
+public struct CostEstimate: Sendable, Equatable {
+    /// The planning assumption of the product (PRODUCT.md §5): every call lasts three minutes.
+    public static let assumedMinutesPerCall: Amount = 3
+
+    /// Per call: `setup + 3 min × rate` in credits, or 3 minutes on a minutes plan.
+    public let perCall: Amount
+    /// What `perCall` is counted in; nil on unlimited plans (shown in money, never refused).
+    public let unit: LedgerUnit?
+
+    public init(for account: Account) {
+        self.unit = account.planType.unit
+        if account.planType == .minutesBased {
+            self.perCall = CostEstimate.assumedMinutesPerCall
+        } else {
+            self.perCall = account.costPerCallSetup + CostEstimate.assumedMinutesPerCall.multiplied(by: account.costPerMinute)
+        }
+    }
+
+    public func total(calls: Int) -> Amount {
+        Amount(tenThousandths: self.perCall.tenThousandths * Int64(calls))
+    }
+
+    /// What the account has available in this estimate's unit (nil: unlimited).
+    public func available(in account: Account) -> Amount? {
+        switch self.unit {
+        case .credits: return account.creditAvailable
+        case .minutes: return account.minutesAvailable
+        case nil: return nil
+        }
+    }
+
+    public func canAfford(calls: Int, account: Account) -> Bool {
+        guard let available = self.available(in: account) else { return true }
+        return self.total(calls: calls) <= available
+    }
+}
+
+/// The use-case values every call of a batch carries (the previous system lost them on save).
+public struct UseCaseSettings: Sendable, Equatable {
+    public var companyName: String?
+    public var offerDescription: String?
+    public var discountPercentage: Amount?
+    public var productCategory: String?
+
+    public init(companyName: String? = nil, offerDescription: String? = nil, discountPercentage: Amount? = nil,
+                productCategory: String? = nil) {
+        self.companyName = companyName
+        self.offerDescription = offerDescription
+        self.discountPercentage = discountPercentage
+        self.productCategory = productCategory
+    }
+
+    public var json: JSONObject {
+        var object = JSONObject()
+        if let companyName { object["company_name"] = .string(companyName) }
+        if let offerDescription { object["offer_description"] = .string(offerDescription) }
+        if let discountPercentage { object["discount_percentage"] = .number(discountPercentage.description) }
+        if let productCategory { object["product_category"] = .string(productCategory) }
+        return object
+    }
+}
+
+extension NewJob {
+    /// The job that calls `contact`. The payload holds what the call needs to say: the debt, its
+    /// dates and the company for debt collection; the offer for marketing.
+    public init(
+        contact: Contact, useCase: UseCase, settings: UseCaseSettings, referenceNumber: Bool, maxAttempts: Int,
+        estimatedCost: Amount
+    ) {
+        var payload: JSONObject = [
+            "company_name": .string(contact.company ?? settings.companyName),
+            "debt_amount": .number(contact.amount.description),
+            "due_date": .string(contact.fechaLimite?.iso ?? ""),
+            "fecha_limite": .string(contact.fechaLimite?.iso),
+            "fecha_maxima": .string(contact.fechaMaxima?.iso),
+            "cantidad_cupones": .int(Int64(contact.rowCount)),
+            "reference_number": .string(referenceNumber ? (contact.id ?? "") : ""),
+        ]
+        if useCase == .marketing {
+            for entry in settings.json.entries where entry.key != "company_name" { payload[entry.key] = entry.value }
+        }
+        self.init(
+            contactKey: contact.key, contactName: contact.name, contactDni: contact.idDisplay, phones: contact.phones,
+            payloadJSON: JSON.object(payload).serializedString, maxAttempts: maxAttempts, estimatedCost: estimatedCost,
+            sourceRow: contact.firstRow)
+    }
+}

@@ -1,1 +1,0 @@
-// Batches: filled in by the ingestion issue.

@@ -1,0 +1,53 @@
+/// Where a batch stands (api-reference "Estados de Batch"). `is_active` on the wire is `status == .active`.
+public enum BatchStatus: String, Sendable, CaseIterable {
+    case active
+    case paused
+    case completed
+    case cancelled
+}
+
+/// Where a job stands (api-reference "Estados de Job"); `done` is accepted as a filter alias of `completed`.
+public enum JobStatus: String, Sendable, CaseIterable {
+    case pending
+    case scheduled
+    case inProgress = "in_progress"
+    case completed
+    case failed
+    case suspended
+    case cancelled
+}
+
+/// How contacts become jobs: grouped from a spreadsheet (`basic`, `acquisition`) or given as JSON.
+public enum ProcessingType: String, Sendable, CaseIterable {
+    case basic
+    case acquisition
+    case json
+}
+
+/// What the calls of a batch are for; decides the payload every call carries.
+public enum UseCase: String, Sendable, CaseIterable {
+    case debtCollection = "debt_collection"
+    case marketing
+
+    public var displayName: String {
+        switch self {
+        case .debtCollection: return "Cobranza de Deudas"
+        case .marketing: return "Marketing"
+        }
+    }
+
+    public var summary: String {
+        switch self {
+        case .debtCollection: return "Llamadas automáticas para recordar pagos pendientes"
+        case .marketing: return "Campañas de marketing y promociones"
+        }
+    }
+
+    /// Marketing contacts are called fewer times than debtors (the previous system's defaults).
+    public var defaultMaxAttempts: Int {
+        switch self {
+        case .debtCollection: return 3
+        case .marketing: return 2
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// BatchesTests: filled in by the ingestion issue.

@@ -1,0 +1,134 @@
+import Money
+import Spreadsheet
+import Testing
+import Time
+
+@testable import Ingestion
+
+/// The import pipeline on rows as the spreadsheet readers give them.
+@Suite struct ContactListBuilderTests {
+    static let today = CivilDate(year: 2026, month: 3, day: 10)!
+    static let header: [Cell] = [
+        "RUTS", "Nombre", "Origen Empresa", "Saldo actualizado", "FechaVencimiento", "Días de retraso",
+        "Teléfono móvil", "Teléfono Residencial",
+    ].map(Cell.text)
+
+    func build(_ rows: [[Cell]], header: [Cell] = header, options: ImportOptions? = nil) throws -> ContactList {
+        var builder = ContactListBuilder(options: options ?? ImportOptions(country: .chile, today: Self.today))
+        try builder.add(SheetRow(number: 1, cells: header, dateSystem: .excel1900))
+        for (index, cells) in rows.enumerated() {
+            try builder.add(SheetRow(number: index + 2, cells: cells, dateSystem: .excel1900))
+        }
+        return try builder.finish()
+    }
+
+    static func date(_ year: Int, _ month: Int, _ day: Int) -> Cell { .date(CivilDate(year: year, month: month, day: day)!) }
+
+    @Test func columnsAreMatchedExactlyFirstThenByContainment() {
+        let map = ColumnMap(
+            headers: ["Título", "FechaVencimientoOriginal", "FechaVencimiento", "Saldo Principal", "Saldo actualizado",
+                      "Teléfono Residencial", "Teléfono móvil", "Nombre", "RUTS", "Teléfono 2"],
+            country: .chile)
+        #expect(map[.dueDate] == 2)
+        #expect(map[.amount] == 4)
+        #expect(map[.landlinePhone] == 5)
+        #expect(map[.mobilePhone] == 6)
+        #expect(map[.name] == 7)
+        #expect(map[.id] == 8)
+        #expect(map[.phone] == 9)
+        let fallback = ColumnMap(headers: ["Saldo Principal", "Saldo Total", "Celular 1"], country: .chile)
+        #expect(fallback[.amount] == 0)
+        #expect(fallback[.mobilePhone] == 2)
+        #expect(ColumnMap(headers: ["DNI", "Celular"], country: .argentina)[.id] == 0)
+        #expect(ColumnMap(headers: ["CUIT/CUIL", "Celular"], country: .argentina)[.id] == 0)
+    }
+
+    @Test func rowsAreGroupedByRutWithSumsDatesAndEveryPhoneMobilesFirst() throws {
+        let list = try self.build([
+            [.number(123456785), .text("ANA  PEREZ"), .text("Natura"), .number(1000), Self.date(2026, 2, 1), .number(10),
+             .text("912345678"), .text("223456789")],
+            [.text("12.345.678-5"), .text("Ana Perez"), .text("Avon"), .number(2500), Self.date(2026, 2, 20), .number(5),
+             .empty, .text("+56 9 8765 4321")],
+            [.text("12345678-5"), .empty, .empty, .number(0.5), Self.date(2026, 1, 15), .number(20), .text("912345678"),
+             .empty],
+        ])
+        #expect(list.contacts.count == 1)
+        let contact = try #require(list.contacts.first)
+        #expect(contact.key == "id:123456785")
+        #expect(contact.idDisplay == "12.345.678-5")
+        #expect(contact.name == "ANA PEREZ")
+        #expect(contact.company == "Natura")
+        #expect(contact.amount == Amount("3500.5"))
+        #expect(contact.rowCount == 3)
+        #expect(contact.phones == ["+56912345678", "+56987654321", "+56223456789"])
+        // Latest due date 2026-02-20 + its 5 days late + 3; earliest 2026-01-15 + its 20 days late + 7.
+        #expect(contact.fechaLimite == CivilDate(year: 2026, month: 2, day: 28))
+        #expect(contact.fechaMaxima == CivilDate(year: 2026, month: 2, day: 11))
+        #expect(contact.firstRow == 2)
+        #expect(list.dataRows == 3)
+        #expect(list.invalidRows == 0)
+    }
+
+    @Test func overridesCountFromTodayInTheBatchZone() throws {
+        var options = ImportOptions(country: .chile, today: Self.today)
+        options.daysUntilDeadline = 5
+        options.daysUntilMaximum = 30
+        let list = try self.build([[.text("11111111-1"), .text("X"), .empty, .number(10), Self.date(2020, 1, 1), .number(1), .text("912345678")]],
+                                  options: options)
+        #expect(list.contacts[0].fechaLimite == CivilDate(year: 2026, month: 3, day: 15))
+        #expect(list.contacts[0].fechaMaxima == CivilDate(year: 2026, month: 4, day: 9))
+    }
+
+    @Test func badValuesAreRowErrorsAndPhonelessContactsAreReported() throws {
+        let list = try self.build([
+            [.text("12345678-9"), .text("Bad check digit"), .empty, .number(1), .empty, .empty, .text("912345678")],
+            [.text("11111111-1"), .text("Bad date"), .empty, .number(1), .text("31/02/2025"), .empty, .text("912345678")],
+            [.empty, .text("No RUT"), .empty, .number(1), .empty, .empty, .text("912345678")],
+            [.text("7654321-6"), .text("No phone"), .empty, .number(1), .empty, .empty, .text("12"), .text("abc")],
+            [.text("5126663-3"), .text("Good"), .empty, .text("$1.234,56"), .text("01/02/2026"), .number(12.0), .text("987654321")],
+        ])
+        #expect(list.contacts.map(\.name) == ["Good"])
+        #expect(list.contacts[0].amount == Amount("1234.56"))
+        #expect(list.dataRows == 5)
+        #expect(list.invalidRows == 4)
+        #expect(list.rowErrorCount == 4)
+        #expect(list.rowErrors.map(\.row) == [2, 3, 4, 5])
+        #expect(list.rowErrors.map(\.column) == ["RUTS", "FechaVencimiento", "RUTS", "Teléfono móvil"])
+        #expect(list.rowErrors[2].reason == "missing RUT")
+        #expect(list.rowErrors[3].value == "12")
+        #expect(list.rowErrors[3].reason == "no valid phone number")
+    }
+
+    @Test func listsWithoutAnIdColumnGroupByFirstPhone() throws {
+        let list = try self.build(
+            [[.text("Ana"), .text("+56 9 1234 5678")], [.text("Ana bis"), .text("912345678")], [.text("Luis"), .text("22 345 6789")]],
+            header: [.text("Nombre"), .text("Teléfono")])
+        #expect(list.contacts.map(\.key) == ["phone:+56912345678", "phone:+56223456789"])
+        #expect(list.contacts[0].rowCount == 2)
+        #expect(list.contacts[0].idDisplay == nil)
+    }
+
+    @Test func argentineListsUseDniAndTheArgentineNumberingPlan() throws {
+        let list = try self.build(
+            [[.text("20.123.456"), .text("Juan"), .text("011 15 2345-6789")]],
+            header: [.text("DNI"), .text("Nombre"), .text("Celular")],
+            options: ImportOptions(country: .argentina, today: Self.today))
+        #expect(list.contacts.first?.key == "id:20123456")
+        #expect(list.contacts.first?.phones == ["+5491123456789"])
+    }
+
+    @Test func aListWithoutPhoneColumnsOrRowsIsRefused() throws {
+        #expect(throws: IngestionError.self) { try self.build([[.text("1")]], header: [.text("RUT"), .text("Nombre")]) }
+        #expect(throws: IngestionError.noDataRows) { try self.build([]) }
+        let empty = ContactListBuilder(options: ImportOptions(country: .chile, today: Self.today))
+        #expect(throws: IngestionError.empty) { try empty.finish() }
+    }
+
+    @Test func onlyTheFirstTwentyErrorsAreKeptButAllAreCounted() throws {
+        let rows = (0..<50).map { _ in [Cell.text("1-1"), .text("x"), .empty, .empty, .empty, .empty, .text("912345678")] }
+        let list = try self.build(rows)
+        #expect(list.rowErrors.count == 20)
+        #expect(list.rowErrorCount == 50)
+        #expect(list.rowErrors.first?.row == 2)
+    }
+}
