@@ -1,1 +1,0 @@
-// Ingestion: filled in by the ingestion issue.

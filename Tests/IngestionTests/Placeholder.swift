@@ -1,1 +1,0 @@
-// IngestionTests: filled in by the ingestion issue.
