@@ -194,7 +194,8 @@ public struct ContactListBuilder {
         }
         do throws(ValueError) {
             if columns[.id] != nil {
-                guard let idCell = cell(.id) else { throw ValueError(reason: self.missingIdReason) }
+                // An empty cell is refused by the parsers with their own "missing …" reason.
+                let idCell = cell(.id) ?? .empty
                 switch self.options.country {
                 case .chile:
                     let rut = try ChileanRUT.parse(idCell)
@@ -240,10 +241,6 @@ public struct ContactListBuilder {
             if let number, !values.phones.contains(number) { values.phones.append(number) }
         }
         return values
-    }
-
-    private var missingIdReason: String {
-        self.options.country == .chile ? "missing RUT" : "missing DNI/CUIT"
     }
 
     private mutating func report(_ error: RowError) {
