@@ -1,1 +1,0 @@
-// Multipart: filled in by the ingestion issue.

@@ -1,1 +1,0 @@
-// MultipartTests: filled in by the ingestion issue.
