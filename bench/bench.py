@@ -164,29 +164,127 @@ def invariants(stacks):
     return "ok" if count == 0 else f"{count} accounts violate them"
 
 
+def b4_calamine(path):
+    """Seconds python-calamine (the fastest reader here) takes to read every row; Python's csv module
+    for .csv, which calamine does not read."""
+    code = """
+import csv, sys, time
+path = sys.argv[1]
+started = time.perf_counter()
+if path.endswith(".csv"):
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        rows = sum(1 for _ in csv.reader(handle, delimiter=";"))
+else:
+    from python_calamine import CalamineWorkbook
+    rows = len(CalamineWorkbook.from_path(path).get_sheet_by_index(0).to_python())
+print(time.perf_counter() - started, rows)
+"""
+    seconds, _ = run("python3", "-c", code, str(path), capture_output=True, text=True).stdout.split()
+    return float(seconds)
+
+
+def b4_ours(path):
+    """(seconds, peak RSS in MB) of our reader alone on `path`."""
+    line = run(str(ROOT / ".build" / "release" / "speechai-spreadsheet-bench"), str(path), capture_output=True,
+               text=True).stdout.strip().splitlines()[-1]
+    result = json.loads(line)
+    return result["seconds"], result["peak_rss_mb"]
+
+
+def b4_upload(stacks, endpoint, path, account):
+    """Seconds for one upload through nginx, and the response."""
+    started = time.perf_counter()
+    output = run("curl", "-sS", "-H", f"Authorization: Bearer {stacks.admin_key}", "-F", f"file=@{path}",
+                 "-F", f"account_id={account}", "-F", "allow_duplicates=true", "-w", "\n%{http_code}",
+                 f"http://127.0.0.1:{OUR_PORT}/api/v1/batches/excel/{endpoint}", capture_output=True, text=True).stdout
+    seconds = time.perf_counter() - started
+    body, status = output.rsplit("\n", 1)
+    if status not in ("200", "201"):
+        raise RuntimeError(f"B4 {endpoint} {path.name}: HTTP {status}: {body[:300]}")
+    return seconds, json.loads(body)
+
+
+def worker_peak_rss_mb(stacks):
+    """The largest peak resident set (VmHWM) among the pool's workers."""
+    status = json.loads(run("curl", "-fsS", f"http://127.0.0.1:{OUR_PORT}/internal/status?full", capture_output=True,
+                            text=True).stdout)
+    peak = 0
+    for process in status["processes"]:
+        for line in Path(f"/proc/{process['pid']}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]))
+    return peak / 1024
+
+
+def b4(stacks, rows=100_000):
+    """B4: a generated contact list of `rows` rows in each format: preview and create through nginx,
+    the parse alone beside python-calamine, and the workers' peak memory."""
+    directory = stacks.state / "b4"
+    run("python3", str(ROOT / "bench" / "generate_workbook.py"), "--rows", str(rows), "--out", str(directory),
+        stdout=subprocess.DEVNULL)
+    # A fresh pool, so that the workers' peak memory is this benchmark's.
+    run(STACK, "pool-stop", str(stacks.state), env=stacks.env)
+    run(STACK, "pool-start", str(stacks.state), env=stacks.env, stdout=subprocess.DEVNULL)
+    time.sleep(1)
+    results = []
+    for name in ("contacts.xlsx", "contacts.xls", "contacts.csv"):
+        path = directory / name
+        account = f"bench-b4-{path.suffix[1:]}"
+        body = json.dumps({"account_id": account, "account_name": "Benchmark", "contact_name": "Bench",
+                           "contact_email": "bench@example.cl", "initial_credits": 10_000_000})
+        run("curl", "-fsS", "-o", "/dev/null", "-H", f"Authorization: Bearer {stacks.admin_key}",
+            "-H", "Content-Type: application/json", "-d", body, f"http://127.0.0.1:{OUR_PORT}/api/v1/accounts")
+        preview_seconds, preview = b4_upload(stacks, "preview", path, account)
+        create_seconds, created = b4_upload(stacks, "create", path, account)
+        ours, ours_rss = min(b4_ours(path) for _ in range(3))
+        reference = min(b4_calamine(path) for _ in range(3))
+        results.append((name, preview["preview"]["total_rows"], created["jobs_created"], preview_seconds,
+                        create_seconds, ours, reference, ours_rss))
+    return results, worker_peak_rss_mb(stacks)
+
+
 def main():
     print(f"make bench — {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
           f"{os.cpu_count()} cores; wrk -c{CONNECTIONS} {SECONDS}s x {ROUNDS} rounds, pool of {POOL_SIZE}")
     rows = []
+    only = set(os.environ.get("BENCH_ONLY", "B1,B2,B4").split(","))
+    b4_rows = []
     with Stacks() as stacks:
-        for path in ("/health", "/api/v1/accounts/bench-b1"):
+        for path in ("/health", "/api/v1/accounts/bench-b1") if "B1" in only else ():
             (rate, p99, errors), (ref_rate, ref_p99, ref_errors) = b1(stacks, path)
             target_met = rate >= 0.8 * ref_rate and p99 <= 10 and errors == 0
             rows.append((f"B1 GET {path}", f"{rate:,.0f} req/s", f"{p99:.2f} ms", str(errors),
                          f"{ref_rate:,.0f} req/s", f"{ref_p99:.2f} ms", f"{rate / ref_rate:.2f}",
                          "yes" if target_met else "no"))
-        for accounts, label in ((1, "one hot account"), (1000, "1,000 accounts")):
+        for accounts, label in ((1, "one hot account"), (1000, "1,000 accounts")) if "B2" in only else ():
             ours, errors, reference = b2(stacks, accounts)
             rows.append((f"B2 hold+settle, {label}", f"{ours:,.0f} pairs/s", "-", str(errors),
                          f"{reference:,.0f} pairs/s (pgbench)", "-", f"{ours / reference:.2f}",
                          "yes" if ours >= 0.7 * reference and errors == 0 else "no"))
         ledger_state = invariants(stacks)
+        if "B4" in only:
+            b4_rows, worker_rss = b4(stacks)
     header = ("benchmark", "ours", "p99", "errors", "C reference", "ref p99", "ratio", "target met")
     widths = [max(len(str(row[i])) for row in rows + [header]) for i in range(len(header))]
     for row in [header, tuple("-" * w for w in widths)] + rows:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)))
     print("targets: B1 ratio >= 0.8, p99 <= 10 ms, zero errors; B2 ratio >= 0.7 with the invariants holding")
     print(f"ledger invariants after B2 (sql/reports/ledger_reconciliation.sql): {ledger_state}")
+    if b4_rows:
+        print()
+        header = ("B4 file", "data rows", "jobs", "preview", "create", "parse (ours)", "parse (reference)", "ratio",
+                  "reader peak RSS", "target met")
+        table = []
+        for name, total, jobs, preview, create, ours, reference, rss in b4_rows:
+            met = create <= 3 and ours <= reference and worker_rss <= 150
+            table.append((name, f"{total:,}", f"{jobs:,}", f"{preview:.2f} s", f"{create:.2f} s", f"{ours:.3f} s",
+                          f"{reference:.3f} s", f"{reference / ours:.2f}", f"{rss:.0f} MB", "yes" if met else "no"))
+        widths = [max(len(str(row[i])) for row in table + [header]) for i in range(len(header))]
+        for row in [header, tuple("-" * w for w in widths)] + table:
+            print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)))
+        print(f"pool workers' peak RSS after B4 (VmHWM): {worker_rss:.0f} MB")
+        print("targets: create <= 3 s; our parse not slower than the reference (python-calamine; Python's csv "
+              "module for .csv, which calamine does not read); worker peak RSS <= 150 MB")
 
 
 if __name__ == "__main__":

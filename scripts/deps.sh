@@ -34,4 +34,12 @@ if ! python3 -c 'import pytest, requests, openapi_spec_validator' 2>/dev/null; t
             python3-openapi-spec-validator >/dev/null; }
 fi
 
+# The benchmarks generate workbooks (xlsxwriter, xlwt) and read them with the reference reader
+# (python-calamine); the test fixtures' generator uses openpyxl.
+if ! python3 -c 'import python_calamine, xlsxwriter, xlwt, openpyxl' 2>/dev/null; then
+    echo "deps: installing python-calamine, xlsxwriter, xlwt and openpyxl"
+    python3 -m pip install -q python-calamine xlsxwriter xlwt openpyxl 2>/dev/null ||
+        echo "deps: could not install the benchmark's Python packages (make bench needs them)" >&2
+fi
+
 command -v swift >/dev/null || { echo "deps: the Swift 6 toolchain is not on PATH" >&2; exit 1; }

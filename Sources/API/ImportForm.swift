@@ -18,6 +18,8 @@ enum ImportEndpoint {
 /// collected and unknown fields are refused.
 struct ImportForm {
     let file: MultipartFile
+    /// The upload's name as shown back and stored: control characters dropped, at most 255 characters.
+    let filename: String
     let accountReference: String
     let batchName: String?
     let batchDescription: String?
@@ -85,6 +87,7 @@ struct ImportForm {
         try reader.finish()
         guard let file, let account else { throw HTTPError.badRequest("The form is incomplete") }
         self.file = file
+        self.filename = String(String(file.filename.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }).prefix(255))
         self.accountReference = account
     }
 }

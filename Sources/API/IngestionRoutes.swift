@@ -83,15 +83,15 @@ enum IngestionRoutes {
                 account: account, list: list, allowDuplicates: form.allowDuplicates,
                 batch: NewBatch(
                     accountKey: account.key, name: name,
-                    description: form.batchDescription ?? "Imported from \(form.file.filename.isEmpty ? "an upload" : form.file.filename)",
+                    description: form.batchDescription ?? "Imported from \(form.filename.isEmpty ? "an upload" : form.filename)",
                     priority: form.priority, country: country.rawValue, useCase: useCase,
-                    processingType: form.processingType, sourceFilename: String(form.file.filename.prefix(255)),
+                    processingType: form.processingType, sourceFilename: form.filename,
                     callSettings: settings, useCaseSettingsJSON: JSON.object(form.useCaseSettings.json).serializedString,
                     retellAgentId: form.retellAgentId, estimatedCost: .zero),
                 useCaseSettings: form.useCaseSettings, referenceNumber: form.processingType == .acquisition)
             let importer = Importer(connection: connection)
             if preview {
-                return .json(previewJSON(try importer.plan(importRequest), filename: form.file.filename, account: account))
+                return .json(previewJSON(try importer.plan(importRequest), filename: form.filename, account: account))
             }
             do {
                 let (batch, plan) = try importer.create(importRequest)
