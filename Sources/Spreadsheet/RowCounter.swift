@@ -14,7 +14,8 @@ struct RowCounter {
         guard let lastValue = cells.lastIndex(where: { !$0.isEmpty }) else { return nil }
         self.visited += 1
         guard self.visited <= self.maxRows else {
-            throw SpreadsheetError(.tooManyRows, "The file has more than \(max(0, self.maxRows - 1)) data rows")
+            let dataRows = max(0, self.maxRows - 1)  // the header is a row, not data
+            throw SpreadsheetError(.tooManyRows, "The file has more than \(dataRows) data row\(dataRows == 1 ? "" : "s")")
         }
         var cells = cells
         cells.removeSubrange((lastValue + 1)...)

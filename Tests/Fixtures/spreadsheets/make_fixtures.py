@@ -326,31 +326,20 @@ def patched(data, offset, fmt, value):
     return bytes(data)
 
 
-def unterminated_deflate_xlsx():
-    """The sheet's deflate stream is cut in half but the ZIP still describes it consistently (sizes,
-    CRC of the full text): the inflater runs out of input before the stream ends."""
-    sheet = sheet_xml(bomb_rows(200)).encode()
+def deflated(content):
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
-    stream = compressor.compress(sheet) + compressor.flush()
-    cut = stream[: len(stream) // 2]
-    parts = workbook_parts([("Hoja1", "", None)])
-    parts = [(n, c) for n, c in parts if not n.startswith("xl/worksheets/")]
-    data = zip_bytes(parts)
-    # Append a hand-made entry holding the cut stream, then rebuild the central directory.
-    import io
+    return compressor.compress(content) + compressor.flush()
 
-    entries = []
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for info in archive.infolist():
-            entries.append((info.filename, archive.read(info.filename)))
+
+def workbook_with_raw_sheet_stream(stream, sheet):
+    """A workbook whose sheet entry holds `stream` as its deflate data while its header describes
+    `sheet` (size and CRC). The sheet entry comes last, right before the central directory."""
+    parts = [(n, c) for n, c in workbook_parts([("Hoja1", "", None)]) if not n.startswith("xl/worksheets/")]
+    entries = [(name, deflated(text.encode()), zlib.crc32(text.encode()), len(text.encode())) for name, text in parts]
+    entries.append(("xl/worksheets/sheet1.xml", stream, zlib.crc32(sheet), len(sheet)))
     out = bytearray()
     central = bytearray()
-    for name, content in entries + [("xl/worksheets/sheet1.xml", None)]:
-        if content is None:
-            compressed, crc, size = cut, zlib.crc32(sheet), len(sheet)
-        else:
-            c = zlib.compressobj(9, zlib.DEFLATED, -15)
-            compressed, crc, size = c.compress(content) + c.flush(), zlib.crc32(content), len(content)
+    for name, compressed, crc, size in entries:
         encoded = name.encode()
         offset = len(out)
         out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x2821, crc, len(compressed), size, len(encoded), 0)
@@ -359,8 +348,22 @@ def unterminated_deflate_xlsx():
             "<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x2821, crc, len(compressed), size, len(encoded),
             0, 0, 0, 0, 0, offset)
         central += encoded
-    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries) + 1, len(entries) + 1, len(central), len(out), 0)
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central), len(out), 0)
     return bytes(out + central + end)
+
+
+def unterminated_deflate_xlsx():
+    """The sheet's deflate stream is cut in half: the inflater runs out of input before it ends."""
+    sheet = sheet_xml(bomb_rows(200)).encode()
+    stream = deflated(sheet)
+    return workbook_with_raw_sheet_stream(stream[: len(stream) // 2], sheet)
+
+
+def stored_block_overrun_xlsx():
+    """A deflate stream that is one stored block announcing 65,535 bytes and holding 100: the inflater
+    keeps reading past the entry, through the central directory, to the end of the file. (This is
+    the file that makes ZIPFoundation's own `Archive.extract` loop forever on Linux.)"""
+    return workbook_with_raw_sheet_stream(b"\x00\xff\xff\x00\x00" + b"<" * 100, b"<" * 65535)
 
 
 def xlsx_fixtures():
@@ -388,6 +391,7 @@ def xlsx_fixtures():
     flags, = struct.unpack_from("<H", contacts, workbook_entry + 8)
     write("encrypted_entry.xlsx", patched(contacts, workbook_entry + 8, "<H", flags | 1))
     write("unterminated_deflate.xlsx", unterminated_deflate_xlsx())
+    write("stored_block_overrun.xlsx", stored_block_overrun_xlsx())
 
     # Hostile or broken sheet XML.
     write("huge_column.xlsx", one_sheet_xlsx('<row r="1"><c r="XFD1048577"><v>1</v></c></row>'))
