@@ -30,3 +30,10 @@ public struct SpreadsheetError: Error, Sendable, CustomStringConvertible {
         SpreadsheetError(.corrupt, "The workbook is damaged: \(detail)")
     }
 }
+
+/// "512 MB", "64 KB" or "900 bytes": sizes in messages, rounded down.
+func describeByteCount(_ count: Int) -> String {
+    if count >= 1 << 20 { return "\(count >> 20) MB" }
+    if count >= 1 << 10 { return "\(count >> 10) KB" }
+    return "\(count) bytes"
+}

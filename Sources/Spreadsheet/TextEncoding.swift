@@ -35,11 +35,33 @@ enum TextEncoding {
             for byte in bytes {
                 switch byte {
                 case 0..<0x80: scratch.append(byte)
-                case 0x80..<0xA0: XMLText.appendScalar(Self.windows1252High[Int(byte - 0x80)], to: &scratch)
-                default: XMLText.appendScalar(UInt32(byte), to: &scratch)
+                case 0x80..<0xA0: scratch.appendUTF8(Self.windows1252High[Int(byte - 0x80)])
+                default: scratch.appendUTF8(UInt32(byte))
                 }
             }
             return String(decoding: scratch, as: UTF8.self)
+        }
+    }
+}
+
+extension [UInt8] {
+    /// Appends a Unicode scalar value as UTF-8 (callers never pass a surrogate).
+    mutating func appendUTF8(_ scalar: UInt32) {
+        switch scalar {
+        case 0..<0x80:
+            self.append(UInt8(scalar))
+        case 0x80..<0x800:
+            self.append(UInt8(0xC0 | scalar >> 6))
+            self.append(UInt8(0x80 | scalar & 0x3F))
+        case 0x800..<0x10000:
+            self.append(UInt8(0xE0 | scalar >> 12))
+            self.append(UInt8(0x80 | scalar >> 6 & 0x3F))
+            self.append(UInt8(0x80 | scalar & 0x3F))
+        default:
+            self.append(UInt8(0xF0 | scalar >> 18))
+            self.append(UInt8(0x80 | scalar >> 12 & 0x3F))
+            self.append(UInt8(0x80 | scalar >> 6 & 0x3F))
+            self.append(UInt8(0x80 | scalar & 0x3F))
         }
     }
 }

@@ -39,12 +39,12 @@ enum XMLText {
                     (0xDC00...0xDFFF).contains(low)
                 {
                     index += 7
-                    self.appendScalar(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00), to: &output)
+                    output.appendUTF8(0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00))
                 } else if (0xD800...0xDFFF).contains(unit) {
                     // A lone surrogate is no character: keep the escape as the literal text it then is.
                     output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[(index - 7)..<index]))
                 } else {
-                    self.appendScalar(unit, to: &output)
+                    output.appendUTF8(unit)
                 }
             } else {
                 output.append(byte)
@@ -85,7 +85,7 @@ enum XMLText {
         case bytes.equals(name, "apos"): output.append(UInt8(ascii: "'"))
         case name.count >= 2 && bytes[name.lowerBound] == UInt8(ascii: "#"):
             let scalar = try self.characterReference(bytes, (name.lowerBound + 1)..<name.upperBound)
-            self.appendScalar(scalar, to: &output)
+            output.appendUTF8(scalar)
         default:
             throw .damagedWorkbook("its XML uses an undefined entity")
         }
@@ -122,26 +122,6 @@ enum XMLText {
         case 0x41...0x46: return UInt32(byte - 0x41 + 10)
         case 0x61...0x66: return UInt32(byte - 0x61 + 10)
         default: return nil
-        }
-    }
-
-    /// Appends a Unicode scalar (never a surrogate: the callers exclude them) as UTF-8.
-    static func appendScalar(_ scalar: UInt32, to output: inout [UInt8]) {
-        switch scalar {
-        case 0..<0x80:
-            output.append(UInt8(scalar))
-        case 0x80..<0x800:
-            output.append(UInt8(0xC0 | scalar >> 6))
-            output.append(UInt8(0x80 | scalar & 0x3F))
-        case 0x800..<0x10000:
-            output.append(UInt8(0xE0 | scalar >> 12))
-            output.append(UInt8(0x80 | scalar >> 6 & 0x3F))
-            output.append(UInt8(0x80 | scalar & 0x3F))
-        default:
-            output.append(UInt8(0xF0 | scalar >> 18))
-            output.append(UInt8(0x80 | scalar >> 12 & 0x3F))
-            output.append(UInt8(0x80 | scalar >> 6 & 0x3F))
-            output.append(UInt8(0x80 | scalar & 0x3F))
         }
     }
 }

@@ -70,24 +70,6 @@ struct XMLTokenizer {
         }
         return nil
     }
-
-    /// Skips everything up to and including the end tag that closes an element whose start tag was
-    /// just read (nested elements of the same name included).
-    mutating func skipElement(named name: StaticString) throws(SpreadsheetError) {
-        var depth = 1
-        while let token = try self.next() {
-            switch token {
-            case .startTag(let tag, _, let selfClosing) where !selfClosing && self.bytes.equals(tag, name):
-                depth += 1
-            case .endTag(let tag) where self.bytes.equals(tag, name):
-                depth -= 1
-                if depth == 0 { return }
-            default:
-                break
-            }
-        }
-        throw .damagedWorkbook("an XML element is not closed")
-    }
 }
 
 extension SpreadsheetError {

@@ -40,9 +40,6 @@ struct ZIPArchive {
 
     func entry(_ name: String) -> Entry? { self.entries[name.lowercased()] }
 
-    /// The names of the entries, for format detection.
-    var names: Dictionary<String, Entry>.Keys { self.entries.keys }
-
     // MARK: Reading entries
 
     /// Inflates `entry` and passes its bytes to `consume` in chunks of at most `chunkSize`, counting
@@ -57,38 +54,43 @@ struct ZIPArchive {
         }
         try budget.reserve(declared: entry.uncompressedSize)
         var produced = 0
-        let checksum: CRC32
+        var checksum = CRC32()
         switch entry.method {
         case 0:  // stored
             var offset = entry.dataOffset
             let end = entry.dataOffset + entry.compressedSize
-            var running = CRC32(0)
             try self.bytes.withUnsafeBufferPointer { buffer in
                 while offset < end {
                     let piece = UnsafeBufferPointer(rebasing: buffer[offset..<min(end, offset + chunkSize)])
                     try budget.add(piece.count)
-                    running = Data(piece).crc32(checksum: running)
+                    checksum.update(piece)
                     try consume(piece)
                     offset += piece.count
                 }
             }
             produced = entry.compressedSize
-            checksum = running
         case 8:  // deflate
-            (produced, checksum) = try self.inflate(entry, budget: &budget, chunkSize: chunkSize, consume: consume)
+            produced = try self.inflate(entry, budget: &budget, checksum: &checksum, chunkSize: chunkSize, consume: consume)
         default:
             throw SpreadsheetError.damagedWorkbook("\(entry.name) uses a compression method other than deflate")
         }
-        guard checksum == entry.crc32, produced == entry.uncompressedSize else {
+        guard checksum.value == entry.crc32, produced == entry.uncompressedSize else {
             throw SpreadsheetError.damagedWorkbook("\(entry.name) fails its checksum")
         }
     }
 
-    /// The whole inflated entry, for the small parts (workbook, relationships, styles).
-    func read(_ entry: Entry, budget: inout DecompressionBudget) throws -> [UInt8] {
+    /// The whole inflated entry, for the small parts (workbook, relationships, styles), which are
+    /// refused beyond `maxBytes`.
+    func read(_ entry: Entry, budget: inout DecompressionBudget, maxBytes: Int = 16 << 20) throws -> [UInt8] {
+        let tooLarge = SpreadsheetError.tooLarge(
+            "The workbook's part \(entry.name) is larger than \(describeByteCount(maxBytes))")
+        guard entry.uncompressedSize <= maxBytes else { throw tooLarge }
         var content: [UInt8] = []
-        content.reserveCapacity(min(entry.uncompressedSize, 1 << 20))
-        try self.extract(entry, budget: &budget) { content.append(contentsOf: $0) }
+        content.reserveCapacity(entry.uncompressedSize)
+        try self.extract(entry, budget: &budget) { chunk in
+            guard content.count + chunk.count <= maxBytes else { throw tooLarge }
+            content.append(contentsOf: chunk)
+        }
         return content
     }
 
@@ -97,15 +99,16 @@ struct ZIPArchive {
         let underlying: any Error
     }
 
+    /// Returns the number of bytes produced.
     private func inflate(
-        _ entry: Entry, budget: inout DecompressionBudget, chunkSize: Int,
+        _ entry: Entry, budget: inout DecompressionBudget, checksum: inout CRC32, chunkSize: Int,
         consume: (UnsafeBufferPointer<UInt8>) throws -> Void
-    ) throws -> (produced: Int, checksum: CRC32) {
+    ) throws -> Int {
         let compressed = entry.dataOffset..<(entry.dataOffset + entry.compressedSize)
         var produced = 0
         do {
-            let checksum = try Data.decompress(
-                size: Int64(entry.compressedSize), bufferSize: chunkSize, skipCRC32: false,
+            _ = try Data.decompress(
+                size: Int64(entry.compressedSize), bufferSize: chunkSize, skipCRC32: true,
                 provider: { position, _ in
                     // zlib is always told the chunk is `chunkSize` long, so every chunk is: past the
                     // entry's end it is padded with zeros (never valid deflate data), and asking again
@@ -126,13 +129,13 @@ struct ZIPArchive {
                 consumer: { data in
                     try budget.add(data.count)
                     produced += data.count
-                    do {
-                        try data.withUnsafeBytes { raw in try consume(raw.bindMemory(to: UInt8.self)) }
-                    } catch {
-                        throw ConsumerError(underlying: error)
+                    try data.withUnsafeBytes { raw in
+                        let chunk = raw.bindMemory(to: UInt8.self)
+                        checksum.update(chunk)
+                        do { try consume(chunk) } catch { throw ConsumerError(underlying: error) }
                     }
                 })
-            return (produced, checksum)
+            return produced
         } catch let error as ConsumerError {
             throw error.underlying
         } catch let error as SpreadsheetError {
