@@ -16,7 +16,19 @@ public enum Cell: Sendable, Equatable {
     public var isEmpty: Bool {
         switch self {
         case .empty: return true
-        case .text(let text): return text.allSatisfy { $0 == " " || $0 == "\t" || $0 == "\u{A0}" }
+        case .text(let text):
+            // Only spaces, tabs and no-break spaces (U+00A0, C2 A0 in UTF-8). Checked on the UTF-8
+            // bytes, which is equivalent (none of the three combines with anything into one
+            // Character) and spares a grapheme breaker on every cell of every row.
+            var bytes = text.utf8.makeIterator()
+            while let byte = bytes.next() {
+                switch byte {
+                case 0x20, 0x09: continue
+                case 0xC2: if bytes.next() != 0xA0 { return false }
+                default: return false
+                }
+            }
+            return true
         default: return false
         }
     }

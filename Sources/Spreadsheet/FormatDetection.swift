@@ -1,0 +1,51 @@
+/// The file formats read.
+public enum SpreadsheetFormat: String, Sendable {
+    case xlsx, xls, csv
+}
+
+/// Tells the format from the bytes (never from the file name, which a client controls).
+enum FormatDetection {
+    private static let zipSignature: [UInt8] = [0x50, 0x4B, 0x03, 0x04]
+    private static let compoundFileSignature: [UInt8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]
+    private static let pdfSignature = Array("%PDF-".utf8)
+    private static let workbookPartName = Array("xl/workbook.xml".utf8)
+    /// How much of a text file is looked at.
+    static let textSampleBytes = 64 * 1024
+
+    static func detect(_ bytes: [UInt8]) -> SpreadsheetFormat? {
+        if bytes.starts(with: Self.zipSignature) { return Self.isWorkbookZIP(bytes) ? .xlsx : nil }
+        if bytes.starts(with: Self.compoundFileSignature) { return .xls }
+        if bytes.starts(with: Self.pdfSignature) { return nil }
+        return Self.looksLikeText(bytes.prefix(Self.textSampleBytes)) ? .csv : nil
+    }
+
+    /// A ZIP is a workbook when it has `xl/workbook.xml`. When its table of contents cannot be read
+    /// (a truncated upload) the name is looked for among the raw bytes, so that the upload is
+    /// reported as a damaged workbook rather than as a file of the wrong type.
+    private static func isWorkbookZIP(_ bytes: [UInt8]) -> Bool {
+        if let archive = try? ZIPArchive(bytes) { return archive.entry("xl/workbook.xml") != nil }
+        return bytes.withUnsafeBufferPointer { buffer in
+            var searchFrom = 0
+            while let candidate = buffer.index(of: Self.workbookPartName[0], from: searchFrom) {
+                if buffer[candidate...].starts(with: Self.workbookPartName) { return true }
+                searchFrom = candidate + 1
+            }
+            return false
+        }
+    }
+
+    /// Text has no NUL bytes and hardly any other control characters (tab, line feed, carriage
+    /// return and form feed aside). Bytes from 0x80 up are allowed: they are UTF-8 or Windows-1252.
+    private static func looksLikeText(_ sample: ArraySlice<UInt8>) -> Bool {
+        var controls = 0
+        for byte in sample {
+            switch byte {
+            case 0x00: return false
+            case 0x09, 0x0A, 0x0C, 0x0D: continue
+            case 0x01..<0x20, 0x7F: controls += 1
+            default: continue
+            }
+        }
+        return controls * 100 <= sample.count  // at most 1 %
+    }
+}

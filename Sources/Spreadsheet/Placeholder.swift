@@ -1,1 +1,0 @@
-// Spreadsheet readers: filled in by the ingestion issue.

@@ -1,0 +1,32 @@
+/// Reads the shared-string table (`xl/sharedStrings.xml`), where most cells' text lives (a `t="s"`
+/// cell holds an index into it). The part is streamed one `<si>` at a time, like a sheet.
+enum SharedStrings {
+    static func read(
+        _ entry: ZIPArchive.Entry, of archive: ZIPArchive, budget: inout DecompressionBudget,
+        limits: SpreadsheetLimits
+    ) throws -> [String] {
+        var strings: [String] = []
+        var scratch: [UInt8] = []
+        let tooLong = SpreadsheetError.tooLarge("A text in the workbook is longer than \(limits.maxCellBytes) bytes")
+        var splitter = XMLElementSplitter(
+            elementName: "si", maxElementBytes: max(1 << 20, 8 * limits.maxCellBytes), tooLargeMessage: tooLong.message)
+        try archive.extract(entry, budget: &budget) { chunk in
+            try splitter.feed(chunk) { element in
+                guard strings.count < limits.maxSharedStrings else {
+                    throw SpreadsheetError.tooLarge("The workbook has more than \(limits.maxSharedStrings) different texts")
+                }
+                var tokenizer = XMLTokenizer(element)
+                guard case .startTag(_, _, let selfClosing)? = try tokenizer.next() else {
+                    throw SpreadsheetError.damagedWorkbook("its shared strings are malformed")
+                }
+                strings.append(
+                    selfClosing
+                        ? ""
+                        : try RichText.read(
+                            &tokenizer, closing: "si", scratch: &scratch, maxBytes: limits.maxCellBytes, tooLong: tooLong))
+            }
+        }
+        try splitter.finish()
+        return strings
+    }
+}

@@ -1,0 +1,39 @@
+/// Why a file could not be read. `message` is plain English that can be shown to the person who
+/// uploaded the file: it never carries a stack trace, a C error code or a path on this machine.
+public struct SpreadsheetError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable {
+        /// Not an .xlsx, .xls or .csv file (the API answers 415).
+        case unsupportedFormat
+        /// The file claims a format but its content is damaged, encrypted or hostile.
+        case corrupt
+        /// More non-empty rows than `SpreadsheetLimits.maxRows`.
+        case tooManyRows
+        /// A size limit other than the row count was exceeded.
+        case tooLarge
+    }
+
+    public let kind: Kind
+    public let message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { self.message }
+
+    static func corrupt(_ message: String) -> SpreadsheetError { SpreadsheetError(.corrupt, message) }
+    static func tooLarge(_ message: String) -> SpreadsheetError { SpreadsheetError(.tooLarge, message) }
+
+    /// The workbook is damaged: a sentence about what was wrong, for .xlsx files.
+    static func damagedWorkbook(_ detail: String) -> SpreadsheetError {
+        SpreadsheetError(.corrupt, "The workbook is damaged: \(detail)")
+    }
+}
+
+/// "512 MB", "64 KB" or "900 bytes": sizes in messages, rounded down.
+func describeByteCount(_ count: Int) -> String {
+    if count >= 1 << 20 { return "\(count >> 20) MB" }
+    if count >= 1 << 10 { return "\(count >> 10) KB" }
+    return "\(count) bytes"
+}

@@ -1,1 +1,0 @@
-// SpreadsheetTests: filled in by the ingestion issue.
