@@ -2,6 +2,9 @@
 # `make test`: unit and PostgreSQL integration tests (swift test), then end-to-end tests through
 # real nginx to the real pool and a real PostgreSQL (pytest). Everything runs in a fresh temporary
 # state directory on its own ports, beside any `make run` stack, and is removed afterwards.
+#
+# While working on one part: SKIP_UNIT=1 skips `swift test`; E2E_ARGS replaces the pytest
+# arguments (e.g. E2E_ARGS="-x Tests/e2e/test_ingestion.py").
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -24,8 +27,9 @@ swift build --build-tests
 scripts/stack.sh pg-start "$STATE" >/dev/null
 export SPEECHAI_TEST_PG="host=$(readlink -f "$STATE/pg") port=$PG_PORT user=speechai"
 export SPEECHAI_TEST_REQUIRE_DATABASE=1
-swift test --skip-build
+[ "${SKIP_UNIT:-0}" = 1 ] || swift test --skip-build
 
 export SPEECHAI_STACK_STATE="$STATE"
 export BIN_DIR="$ROOT/.build/debug"
-python3 -m pytest -q -p no:cacheprovider Tests/e2e
+# shellcheck disable=SC2086
+python3 -m pytest -q -p no:cacheprovider ${E2E_ARGS:-Tests/e2e}

@@ -156,6 +156,11 @@ public struct DailyWindow: Sendable, Equatable {
     public let start: MinuteOfDay
     public let end: MinuteOfDay
 
+    public init(start: MinuteOfDay, end: MinuteOfDay) {
+        self.start = start
+        self.end = end
+    }
+
     public func contains(_ minute: MinuteOfDay) -> Bool {
         self.start < self.end ? (self.start <= minute && minute < self.end) : (minute >= self.start || minute < self.end)
     }

@@ -47,7 +47,12 @@ extension Connection {
     /// Errors (a constraint, a bad value) arrive after the data, as for any statement.
     @discardableResult
     public func copy(_ statement: StaticString, rows: CopyRows) throws(DatabaseError) -> Int {
-        _ = try self.consume(PQexec(self.handle, statement.description))
+        let started = PQexec(self.handle, statement.description)
+        guard let started, PQresultStatus(started) == PGRES_COPY_IN else {
+            _ = try self.consume(started)  // throws the server's error
+            throw DatabaseError(code: .connectionFailure, serverMessage: "COPY did not start")
+        }
+        PQclear(started)
         let chunkSize = 1 << 20
         var offset = 0
         var sendFailed = false

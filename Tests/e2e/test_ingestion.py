@@ -31,9 +31,10 @@ EXPECTED_ERRORS = [
 ]
 
 
-def upload(stack, key, path, fields, name=None, content=None, endpoint="/api/v1/batches/excel/create"):
+def upload(stack, key, name, fields, content=None, endpoint="/api/v1/batches/excel/create"):
+    """Uploads the fixture `name` (or `content` under that name) with the form `fields`."""
     data = content if content is not None else (FIXTURES / name).read_bytes()
-    return stack.api("POST", endpoint, key, files={"file": (name or "list.bin", data)}, data=fields, timeout=120)
+    return stack.api("POST", endpoint, key, files={"file": (name, data)}, data=fields, timeout=120)
 
 
 def account_with(stack, admin, credits=1000.0, **fields):
