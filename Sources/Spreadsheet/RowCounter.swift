@@ -8,8 +8,8 @@ struct RowCounter {
         self.maxRows = limits.maxRows
     }
 
-    /// Nil when the row is to be skipped (every cell `Cell.isEmpty`); otherwise the cells without
-    /// their trailing `.empty` padding. Throws `.tooManyRows` past the limit.
+    /// Nil when the row is to be skipped (every cell `Cell.isEmpty`); otherwise the cells up to the
+    /// last non-empty one. Throws `.tooManyRows` past the limit.
     mutating func admit(_ cells: [Cell]) throws(SpreadsheetError) -> [Cell]? {
         guard let lastValue = cells.lastIndex(where: { !$0.isEmpty }) else { return nil }
         self.visited += 1
@@ -20,15 +20,5 @@ struct RowCounter {
         var cells = cells
         cells.removeSubrange((lastValue + 1)...)
         return cells
-    }
-}
-
-extension SpreadsheetError {
-    static func beyondColumnLimit(row: Int, limit: Int) -> SpreadsheetError {
-        .tooLarge("Row \(row) has a value beyond column \(limit); at most \(limit) columns are read")
-    }
-
-    static func cellTooLong(row: Int, limit: Int) -> SpreadsheetError {
-        .tooLarge("A cell in row \(row) holds more than \(limit) bytes of text")
     }
 }

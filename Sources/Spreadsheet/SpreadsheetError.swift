@@ -31,6 +31,16 @@ public struct SpreadsheetError: Error, Sendable, CustomStringConvertible {
     }
 }
 
+extension SpreadsheetError {
+    static func beyondColumnLimit(row: Int, limit: Int) -> SpreadsheetError {
+        .tooLarge("Row \(row) has a value beyond column \(limit); at most \(limit) columns are read")
+    }
+
+    static func cellTooLong(row: Int, limit: Int) -> SpreadsheetError {
+        .tooLarge("A cell in row \(row) holds more than \(limit) bytes of text")
+    }
+}
+
 /// "512 MB", "64 KB" or "900 bytes": sizes in messages, rounded down.
 func describeByteCount(_ count: Int) -> String {
     if count >= 1 << 20 { return "\(count >> 20) MB" }

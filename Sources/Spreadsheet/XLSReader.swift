@@ -23,6 +23,9 @@ enum XLSReader {
     /// declared total is checked first, with FreeXL's cheap metadata-only open. 4 Mi cells are 64 MB:
     /// a 65,536-row sheet of 64 columns.
     static let maxDeclaredCells = 4 << 20
+    /// A BIFF8 sheet's size; a damaged file can declare billions of rows.
+    static let maxSheetRows: UInt32 = 65_536
+    static let maxSheetColumns: UInt16 = 256
 
     static func read(_ bytes: [UInt8], limits: SpreadsheetLimits, visit: (SheetRow) throws -> Void) throws {
         let file = try InMemoryFile(bytes)
@@ -56,7 +59,8 @@ enum XLSReader {
             var rows: UInt32 = 0
             var columns: UInt16 = 0
             guard freexl_select_active_worksheet(handle, UInt16(sheet)) == FREEXL_OK,
-                freexl_worksheet_dimensions(handle, &rows, &columns) == FREEXL_OK
+                freexl_worksheet_dimensions(handle, &rows, &columns) == FREEXL_OK,
+                rows <= Self.maxSheetRows, columns <= Self.maxSheetColumns
             else { throw Self.damaged }
             for row in 0..<rows {
                 let number = Int(row) + 1
@@ -97,7 +101,8 @@ enum XLSReader {
             var rows: UInt32 = 0
             var columns: UInt16 = 0
             guard freexl_select_active_worksheet(handle, UInt16(sheet)) == FREEXL_OK,
-                freexl_worksheet_dimensions(handle, &rows, &columns) == FREEXL_OK
+                freexl_worksheet_dimensions(handle, &rows, &columns) == FREEXL_OK,
+                rows <= Self.maxSheetRows, columns <= Self.maxSheetColumns
             else { throw Self.damaged }
             total += Int(rows) * Int(columns)
         }

@@ -35,15 +35,15 @@ def write(name, data):
         file.write(data)
 
 
-def zip_bytes(parts):
-    """A deflated ZIP of (name, text-or-bytes) pairs, deterministic."""
+def zip_bytes(parts, method=zipfile.ZIP_DEFLATED):
+    """A ZIP of (name, text-or-bytes) pairs, deterministic."""
     import io
 
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(buffer, "w", method) as archive:
         for name, content in parts:
             info = zipfile.ZipInfo(name, FIXED_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            info.compress_type = method
             archive.writestr(info, content.encode("utf-8") if isinstance(content, str) else content)
     return buffer.getvalue()
 
@@ -177,7 +177,7 @@ CONTACT_STRINGS = [
 ]
 
 
-def contacts_xlsx():
+def contacts_xlsx(method=zipfile.ZIP_DEFLATED):
     rows = "".join(
         [
             # 1: header, all shared strings.
@@ -227,7 +227,7 @@ def contacts_xlsx():
         shared=plain_strings(CONTACT_STRINGS),
         absolute_targets=(2,),
     )
-    return zip_bytes(parts)
+    return zip_bytes(parts, method)
 
 
 def date1904_xlsx():
@@ -369,6 +369,7 @@ def stored_block_overrun_xlsx():
 def xlsx_fixtures():
     contacts = contacts_xlsx()
     write("contacts.xlsx", contacts)
+    write("contacts_stored.xlsx", contacts_xlsx(zipfile.ZIP_STORED))  # no compression: the XML as is
     write("date1904.xlsx", date1904_xlsx())
     write("rich_text.xlsx", rich_text_xlsx())
     write("prefixed.xlsx", prefixed_xlsx())
