@@ -91,16 +91,15 @@ public struct BatchStore {
         try self.connection.transaction {
             let key = try self.insertBatch(new)
             var rows = CopyRows(reservingBytes: jobs.count * 256)
-            var random = SystemRandomNumberGenerator()
-            let seconds = UInt32(truncatingIfNeeded: Timestamp.now().microsecondsSinceEpoch / 1_000_000)
+            var ids = ObjectIdSequence()
             for job in jobs {
-                rows.field(ObjectId.make(seconds: seconds, using: &random))
+                rows.field(ids.next())
                 rows.field(key)
                 rows.field(new.accountKey)
                 rows.field(job.contactKey)
                 rows.field(job.contactName)
                 rows.field(job.contactDni)
-                rows.field(PostgresArray.literal(job.phones))
+                rows.field(array: job.phones)
                 rows.field(job.payloadJSON)
                 rows.field(Int64(job.maxAttempts))
                 rows.field(job.estimatedCost.description)
@@ -252,22 +251,30 @@ public enum BatchError: Error, Sendable, Equatable {
     case notFound
 }
 
-/// ObjectId-shaped ids (4-byte seconds + 8 random bytes, 24 lowercase hex), made here for bulk
-/// inserts rather than by the database's `speechai_object_id()`, which costs a function call a row.
-enum ObjectId {
-    static func make(seconds: UInt32, using random: inout SystemRandomNumberGenerator) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var bytes = [UInt8](repeating: 0, count: 24)
-        var value = UInt64(seconds)
-        for index in stride(from: 7, through: 0, by: -1) {
-            bytes[index] = digits[Int(value & 0xF)]
-            value >>= 4
-        }
-        var tail = random.next() as UInt64
-        for index in 8..<24 {
-            bytes[index] = digits[Int(tail & 0xF)]
-            tail >>= 4
-        }
-        return String(decoding: bytes, as: UTF8.self)
+/// The `_id`s of one import, laid out as MongoDB lays out ObjectIds: 4 bytes of seconds, 5 random
+/// bytes for this import, a 3-byte counter from a random start. Unique, unguessable across imports,
+/// and increasing within one, so the database appends them to its indexes instead of scattering
+/// 100,000 inserts over the pages.
+struct ObjectIdSequence {
+    private let prefix: [UInt8]
+    private var counter: UInt32
+
+    init(now: Timestamp = .now()) {
+        var random = SystemRandomNumberGenerator()
+        let seconds = UInt64(UInt32(truncatingIfNeeded: now.microsecondsSinceEpoch / 1_000_000))
+        let importBytes = (random.next() as UInt64) & 0xFF_FFFF_FFFF
+        self.prefix = ObjectIdSequence.hex(seconds, digits: 8) + ObjectIdSequence.hex(importBytes, digits: 10)
+        // Imports stay below 2^24 jobs (200,000 rows); start low enough never to wrap.
+        self.counter = UInt32.random(in: 0..<(1 << 23), using: &random)
+    }
+
+    mutating func next() -> String {
+        defer { self.counter += 1 }
+        return String(decoding: self.prefix + ObjectIdSequence.hex(UInt64(self.counter), digits: 6), as: UTF8.self)
+    }
+
+    private static func hex(_ value: UInt64, digits: Int) -> [UInt8] {
+        let alphabet = Array("0123456789abcdef".utf8)
+        return (0..<digits).map { index in alphabet[Int((value >> (4 * UInt64(digits - 1 - index))) & 0xF)] }
     }
 }

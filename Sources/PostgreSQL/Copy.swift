@@ -18,15 +18,44 @@ public struct CopyRows: Sendable {
         if self.fieldsInRow > 0 { self.bytes.append(UInt8(ascii: "\t")) }
         self.fieldsInRow += 1
         guard let value else {
-            self.bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")])
+            self.bytes.append(UInt8(ascii: "\\"))
+            self.bytes.append(UInt8(ascii: "N"))
             return
         }
-        for byte in value.utf8 {
+        self.append(escaping: value.utf8)
+    }
+
+    /// Appends one text[] field, `{"a","b"}`, without building the literal as a String first.
+    public mutating func field(array values: [String]) {
+        if self.fieldsInRow > 0 { self.bytes.append(UInt8(ascii: "\t")) }
+        self.fieldsInRow += 1
+        self.bytes.append(UInt8(ascii: "{"))
+        for (index, value) in values.enumerated() {
+            if index > 0 { self.bytes.append(UInt8(ascii: ",")) }
+            self.bytes.append(UInt8(ascii: "\""))
+            for byte in value.utf8 {
+                // Array syntax escapes quote and backslash with a backslash; COPY then escapes backslashes again.
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { self.append(escaping: CollectionOfOne(UInt8(ascii: "\\"))) }
+                self.append(escaping: CollectionOfOne(byte))
+            }
+            self.bytes.append(UInt8(ascii: "\""))
+        }
+        self.bytes.append(UInt8(ascii: "}"))
+    }
+
+    /// Text in COPY's escaping: backslash, tab, newline and carriage return are written as escapes.
+    private mutating func append(escaping text: some Collection<UInt8>) {
+        // Most values need no escape at all: copy them in one go.
+        if !text.contains(where: { $0 == 0x5C || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
+            self.bytes.append(contentsOf: text)
+            return
+        }
+        for byte in text {
             switch byte {
-            case UInt8(ascii: "\\"): self.bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case UInt8(ascii: "\t"): self.bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case UInt8(ascii: "\n"): self.bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case UInt8(ascii: "\r"): self.bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x5C: self.bytes.append(0x5C); self.bytes.append(0x5C)
+            case 0x09: self.bytes.append(0x5C); self.bytes.append(UInt8(ascii: "t"))
+            case 0x0A: self.bytes.append(0x5C); self.bytes.append(UInt8(ascii: "n"))
+            case 0x0D: self.bytes.append(0x5C); self.bytes.append(UInt8(ascii: "r"))
             default: self.bytes.append(byte)
             }
         }

@@ -266,7 +266,15 @@ public struct ContactListBuilder {
     }
 
     /// Names arrive upper-case with double spaces; keep the words, one space apart, at most 200 characters.
+    /// (`text` is already trimmed by `cellText`.)
     static func tidyName(_ text: String) -> String {
-        String(text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\u{A0}" }).joined(separator: " ").prefix(200))
+        var previousWasSpace = false
+        let clean = text.utf8.allSatisfy { byte in
+            defer { previousWasSpace = byte == 0x20 }
+            return byte != 0x09 && byte != 0xC2 && !(byte == 0x20 && previousWasSpace)
+        }
+        if clean, text.utf8.count <= 200 { return text }
+        let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\u{A0}" })
+        return String(words.joined(separator: " ").prefix(200))
     }
 }
