@@ -86,36 +86,33 @@ public struct BatchStore {
     }
 
     /// Creates the batch and all its jobs in one transaction (joining the caller's): all or nothing.
-    /// Jobs go in with one COPY; the database's triggers set the batch's counters.
-    public func create(_ new: NewBatch, jobs: [NewJob]) throws -> Batch {
+    /// Jobs go in with one COPY, each made only when it is sent (pass a lazy sequence for large
+    /// imports); the database's triggers set the batch's counters.
+    public func create<Jobs: Sequence<NewJob>>(_ new: NewBatch, jobs: Jobs) throws -> Batch {
         try self.connection.transaction {
             let key = try self.insertBatch(new)
-            var rows = CopyRows(reservingBytes: jobs.count * 256)
             var ids = ObjectIdSequence()
-            for job in jobs {
-                rows.field(ids.next())
-                rows.field(key)
-                rows.field(new.accountKey)
-                rows.field(job.contactKey)
-                rows.field(job.contactName)
-                rows.field(job.contactDni)
-                rows.field(array: job.phones)
-                rows.field(job.payloadJSON)
-                rows.field(Int64(job.maxAttempts))
-                rows.field(job.estimatedCost.description)
-                rows.field(job.sourceRow.map { String($0) })
-                rows.endRow()
-            }
-            if rows.count > 0 {
-                try self.connection.copy(
-                    """
-                    COPY jobs (object_id, batch_id, account_id, contact_key, contact_name, contact_dni, phones, payload,
-                               max_attempts, estimated_cost, source_row) FROM STDIN
-                    """, rows: rows)
+            let copied = try self.connection.copy(
+                """
+                COPY jobs (object_id, batch_id, account_id, contact_key, contact_name, contact_dni, phones, payload,
+                           max_attempts, estimated_cost, source_row) FROM STDIN
+                """, rows: jobs
+            ) { job, row in
+                row.field(ids.next())
+                row.field(key)
+                row.field(new.accountKey)
+                row.field(job.contactKey)
+                row.field(job.contactName)
+                row.field(job.contactDni)
+                row.field(array: job.phones)
+                row.field(job.payloadJSON)
+                row.field(Int64(job.maxAttempts))
+                row.field(job.estimatedCost.description)
+                row.field(job.sourceRow.map { String($0) })
             }
             try Events(connection: self.connection).record(
                 accountKey: new.accountKey, type: "batch_created",
-                message: "Batch '\(new.name)' created with \(jobs.count) jobs")
+                message: "Batch '\(new.name)' created with \(copied) jobs")
             guard let batch = try self.find(key: key) else { throw BatchError.notFound }
             return batch
         }

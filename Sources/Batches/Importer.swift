@@ -105,7 +105,7 @@ public struct Importer {
             var batch = request.batch
             batch.estimatedCost = plan.estimatedCost
             let maxAttempts = batch.callSettings?.maxAttempts ?? batch.useCase.defaultMaxAttempts
-            let jobs = plan.contacts.map {
+            let jobs = plan.contacts.lazy.map {
                 NewJob(contact: $0, useCase: batch.useCase, settings: request.useCaseSettings,
                        referenceNumber: request.referenceNumber, maxAttempts: maxAttempts,
                        estimatedCost: plan.estimate.perCall)

@@ -1,15 +1,15 @@
 import CLibPQ
 
-/// Rows in PostgreSQL's COPY text format, built in memory and sent with `Connection.copy`.
+/// Rows in PostgreSQL's COPY text format, written by `Connection.copy`'s encoder.
 ///
-/// Bulk inserts of thousands of rows (a batch's jobs) go through COPY: one round trip for the
-/// data, no per-row statement, and still no value ever spliced into SQL text.
+/// Bulk inserts of thousands of rows (a batch's jobs) go through COPY: no per-row statement, and
+/// still no value ever spliced into SQL text.
 public struct CopyRows: Sendable {
     public private(set) var count = 0
-    private(set) var bytes: [UInt8] = []
+    var bytes: [UInt8] = []
     private var fieldsInRow = 0
 
-    public init(reservingBytes capacity: Int = 0) {
+    init(reservingBytes capacity: Int) {
         self.bytes.reserveCapacity(capacity)
     }
 
@@ -72,10 +72,14 @@ public struct CopyRows: Sendable {
 }
 
 extension Connection {
-    /// Runs `COPY table (columns) FROM STDIN` with `rows`; returns the number of rows copied.
+    /// Runs `COPY table (columns) FROM STDIN` with one row per element of `rows`, written by
+    /// `encode`; returns the number of rows copied. The data goes out in 1 MB chunks while later
+    /// rows are still being encoded, so the server works in parallel and memory stays flat.
     /// Errors (a constraint, a bad value) arrive after the data, as for any statement.
     @discardableResult
-    public func copy(_ statement: StaticString, rows: CopyRows) throws(DatabaseError) -> Int {
+    public func copy<Rows: Sequence>(
+        _ statement: StaticString, rows: Rows, encode: (Rows.Element, inout CopyRows) -> Void
+    ) throws(DatabaseError) -> Int {
         let started = PQexec(self.handle, statement.description)
         guard let started, PQresultStatus(started) == PGRES_COPY_IN else {
             _ = try self.consume(started)  // throws the server's error
@@ -83,24 +87,32 @@ extension Connection {
         }
         PQclear(started)
         let chunkSize = 1 << 20
-        var offset = 0
-        var sendFailed = false
-        rows.bytes.withUnsafeBufferPointer { buffer in
-            while offset < buffer.count, !sendFailed {
-                let length = min(chunkSize, buffer.count - offset)
-                let sent = buffer.baseAddress!.advanced(by: offset).withMemoryRebound(to: CChar.self, capacity: length) {
-                    PQputCopyData(self.handle, $0, Int32(length))
-                }
-                sendFailed = sent != 1
-                offset += length
+        var buffer = CopyRows(reservingBytes: chunkSize + 64 * 1024)
+        var sent = true
+        for row in rows {
+            encode(row, &buffer)
+            buffer.endRow()
+            if buffer.bytes.count >= chunkSize {
+                sent = self.send(buffer.bytes)
+                if !sent { break }
+                buffer.bytes.removeAll(keepingCapacity: true)
             }
         }
-        if sendFailed || PQputCopyEnd(self.handle, nil) != 1 {
+        if !sent || !self.send(buffer.bytes) || PQputCopyEnd(self.handle, nil) != 1 {
             throw DatabaseError(code: .connectionFailure, serverMessage: String(cString: PQerrorMessage(self.handle)))
         }
         // COPY ends with its command result, then a NULL result.
         let result = PQgetResult(self.handle)
         defer { while let extra = PQgetResult(self.handle) { PQclear(extra) } }
         return try self.consume(result).affectedRows
+    }
+
+    private func send(_ bytes: [UInt8]) -> Bool {
+        guard !bytes.isEmpty else { return true }
+        return bytes.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                PQputCopyData(self.handle, $0, Int32(buffer.count)) == 1
+            }
+        }
     }
 }
