@@ -38,7 +38,7 @@ enum AccountRoutes {
             try transactions(request, try parameters.require("id"), context)
         }
         router.get("/api/v1/accounts/{id}/batches") { request, parameters in
-            let page = try Page(request)
+            let page = try Page(request, context)
             return try context.database.withConnection { connection in
                 let principal = try context.principal(request, connection)
                 let account = try context.visibleAccount(try parameters.require("id"), principal, connection)
@@ -118,7 +118,7 @@ enum AccountRoutes {
     }
 
     static func list(_ request: Request, _ context: AppContext) throws -> Response {
-        let page = try Page(request)
+        let page = try Page(request, context)
         let status = try queryChoice(request, "status", AccountStatus.self)
         let plan = try queryChoice(request, "plan_type", PlanType.self)
         return try context.database.withConnection { connection in
@@ -248,7 +248,7 @@ enum AccountRoutes {
     }
 
     static func transactions(_ request: Request, _ reference: String, _ context: AppContext) throws -> Response {
-        let page = try Page(request)
+        let page = try Page(request, context)
         let type = try queryChoice(request, "type", TransactionType.self)
             ?? queryChoice(request, "transaction_type", TransactionType.self)
         return try context.database.withConnection { connection in

@@ -8,6 +8,13 @@ import ResponderPool
 import Routing
 import Time
 
+/// How lists are shaped (`SPEECHAI_LIST_FORMAT`): the seed's `{"<plural>": [...], "total", "limit",
+/// "skip"}`, or the bare arrays (total in `X-Total-Count`) the legacy console reads.
+public enum ListFormat: String, Sendable {
+    case seed
+    case array
+}
+
 /// Everything a handler may use while serving one request in a worker.
 public struct AppContext {
     public let database: DatabaseSession
@@ -15,6 +22,7 @@ public struct AppContext {
     public let worker: WorkerContext?
     public let version: String
     public let authMode: AuthMode
+    public let listFormat: ListFormat
 }
 
 /// The HTTP application: its routes and how its errors are shown.
@@ -25,14 +33,19 @@ public final class App {
 
     /// - Parameter debugRoutes: adds `/internal/debug/*` (a slow request on demand), which the
     ///   pool's end-to-end tests need; never enabled in production (`SPEECHAI_DEBUG_ROUTES`).
-    public init(databaseURL: String, worker: WorkerContext?, authMode: AuthMode = .required, debugRoutes: Bool = false) {
+    public init(
+        databaseURL: String, worker: WorkerContext?, authMode: AuthMode = .required, listFormat: ListFormat = .seed,
+        debugRoutes: Bool = false
+    ) {
         let context = AppContext(
-            database: DatabaseSession(url: databaseURL), worker: worker, version: App.version, authMode: authMode)
+            database: DatabaseSession(url: databaseURL), worker: worker, version: App.version, authMode: authMode,
+            listFormat: listFormat)
         self.router = Router(renderError: App.renderError)
         SystemRoutes.register(on: self.router, context: context)
         AccountRoutes.register(on: self.router, context: context)
         IngestionRoutes.register(on: self.router, context: context)
         BatchRoutes.register(on: self.router, context: context)
+        JobRoutes.register(on: self.router, context: context)
         if debugRoutes { SystemRoutes.registerDebug(on: self.router, context: context) }
     }
 
@@ -67,6 +80,14 @@ public final class App {
             case .unitNotInPlan(let plan, let unit):
                 return .badRequest("A \(plan.rawValue) account cannot hold \(unit.rawValue)", code: "PLAN_MISMATCH")
             }
+        case let error as TransitionRefused:
+            return .conflict(error.message, code: error.code)
+        case BatchError.notFound:
+            return .notFound("Not found")
+        case let error as DatabaseError where error.code == .uniqueViolation && error.constraint == "jobs_live_contacts":
+            return .conflict("The contact already has a live job in this batch", code: "DUPLICATE_CONTACT")
+        case let error as DatabaseError where error.code == .deadlockDetected || error.code == .serializationFailure:
+            return .conflict("The resource changed at the same time; try again", code: "CONCURRENT_CHANGE")
         case let error as IngestionError:
             return .badRequest(error.message, code: "INVALID_CONTACTS")
         case let error as ImportRefusal:

@@ -43,6 +43,68 @@ extension Batch {
     }
 }
 
+extension Batch {
+    /// `completed / total × 100`, to two decimals (0 for an empty batch).
+    var completionRate: JSON {
+        guard self.counts.total > 0 else { return .int(0) }
+        let hundredths = (Int64(self.counts.completed) * 10_000 + Int64(self.counts.total) / 2) / Int64(self.counts.total)
+        return .amount(Amount(tenThousandths: hundredths * 100))
+    }
+
+    /// `GET /batches/{id}/summary`. `hourly_stats` (calls per hour in the batch's zone) is empty
+    /// until calls are placed: the calls themselves arrive with the dispatcher.
+    var summaryJSON: JSON {
+        [
+            "batch_id": .string(self.batchId),
+            "_id": .string(self.objectId),
+            "name": .string(self.name),
+            "account_id": .string(self.accountId),
+            "status": .string(self.status.rawValue),
+            "is_active": .bool(self.isActive),
+            "total_jobs": .int(Int64(self.counts.total)),
+            "pending_jobs": .int(Int64(self.counts.pending)),
+            "scheduled_jobs": .int(Int64(self.counts.scheduled)),
+            "in_progress_jobs": .int(Int64(self.counts.inProgress)),
+            "completed_jobs": .int(Int64(self.counts.completed)),
+            "failed_jobs": .int(Int64(self.counts.failed)),
+            "suspended_jobs": .int(Int64(self.counts.suspended)),
+            "cancelled_jobs": .int(Int64(self.counts.cancelled)),
+            "completion_rate": self.completionRate,
+            "total_cost": .amount(self.totalCost),
+            "total_minutes": .amount(self.totalMinutes),
+            "estimated_cost": .amount(self.estimatedCost),
+            "priority": .int(Int64(self.priority)),
+            "created_at": .timestamp(self.createdAt),
+            "started_at": .timestamp(self.startedAt),
+            "completed_at": .timestamp(self.completedAt),
+            "hourly_stats": [],
+        ]
+    }
+
+    /// `GET /batches/{id}/status`: the light view a console polls.
+    var statusJSON: JSON {
+        [
+            "batch_id": .string(self.batchId),
+            "_id": .string(self.objectId),
+            "status": .string(self.status.rawValue),
+            "is_active": .bool(self.isActive),
+            "total_jobs": .int(Int64(self.counts.total)),
+            "pending_jobs": .int(Int64(self.counts.pending)),
+            "in_progress_jobs": .int(Int64(self.counts.inProgress)),
+            "completed_jobs": .int(Int64(self.counts.completed)),
+            "failed_jobs": .int(Int64(self.counts.failed)),
+            "suspended_jobs": .int(Int64(self.counts.suspended)),
+            "cancelled_jobs": .int(Int64(self.counts.cancelled)),
+            "total_cost": .amount(self.totalCost),
+            "total_minutes": .amount(self.totalMinutes),
+            "progress_percentage": self.completionRate,
+            "started_at": .timestamp(self.startedAt),
+            "completed_at": .timestamp(self.completedAt),
+            "updated_at": .timestamp(self.updatedAt),
+        ]
+    }
+}
+
 extension Job {
     /// The seed's job fields; `contact` always has a name string and a phones array (the legacy
     /// console's pages crash without them).

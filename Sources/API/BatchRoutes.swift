@@ -22,8 +22,35 @@ enum BatchRoutes {
                 return .json(try context.visibleBatch(try parameters.require("id"), principal, connection).json)
             }
         }
+        router.patch("/api/v1/batches/{id}") { request, parameters in
+            try update(request, try parameters.require("id"), context)
+        }
+        router.delete("/api/v1/batches/{id}") { request, parameters in
+            try delete(request, try parameters.require("id"), context)
+        }
+        router.get("/api/v1/batches/{id}/summary") { request, parameters in
+            try context.database.withConnection { connection in
+                let principal = try context.principal(request, connection)
+                return .json(try context.visibleBatch(try parameters.require("id"), principal, connection).summaryJSON)
+            }
+        }
+        router.get("/api/v1/batches/{id}/status") { request, parameters in
+            try context.database.withConnection { connection in
+                let principal = try context.principal(request, connection)
+                return .json(try context.visibleBatch(try parameters.require("id"), principal, connection).statusJSON)
+            }
+        }
+        router.put("/api/v1/batches/{id}/pause") { request, parameters in
+            try setActive(false, request, try parameters.require("id"), context)
+        }
+        router.put("/api/v1/batches/{id}/resume") { request, parameters in
+            try setActive(true, request, try parameters.require("id"), context)
+        }
+        router.post("/api/v1/batches/{id}/cancel") { request, parameters in
+            try cancel(request, try parameters.require("id"), context)
+        }
         router.get("/api/v1/batches/{id}/jobs") { request, parameters in
-            let page = try Page(request)
+            let page = try Page(request, context)
             let status = try jobStatus(request)
             return try context.database.withConnection { connection in
                 let principal = try context.principal(request, connection)
@@ -47,9 +74,26 @@ enum BatchRoutes {
         return status
     }
 
+    /// `status` of a batch list, in any case; the legacy console's RUNNING and PENDING mean active,
+    /// and its ERROR matches no batch (nil status with `matchesNothing`).
+    static func batchStatus(_ request: Request) throws(HTTPError) -> (status: BatchStatus?, matchesNothing: Bool) {
+        guard let text = request.query["status"]?.lowercased(), !text.isEmpty else { return (nil, false) }
+        switch text {
+        case "running", "pending": return (.active, false)
+        case "error": return (nil, true)
+        default:
+            guard let status = BatchStatus(rawValue: text) else {
+                throw HTTPError.validation([
+                    .init(field: "status", message: "must be one of \(BatchStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                ])
+            }
+            return (status, false)
+        }
+    }
+
     static func list(_ request: Request, _ context: AppContext) throws -> Response {
-        let page = try Page(request)
-        let status = try queryChoice(request, "status", BatchStatus.self)
+        let page = try Page(request, context)
+        let (status, matchesNothing) = try batchStatus(request)
         var isActive: Bool?
         if let text = request.query["is_active"], !text.isEmpty {
             guard text == "true" || text == "false" else {
@@ -65,6 +109,7 @@ enum BatchRoutes {
             } else if case .account(let key, _) = principal {
                 filter.accountKey = key
             }
+            if matchesNothing { return page.response("batches", [], total: 0) }
             let (batches, total) = try BatchStore(connection: connection).list(filter, limit: page.limit, skip: page.skip)
             return page.response("batches", batches.map(\.json), total: total)
         }
@@ -95,7 +140,8 @@ enum BatchRoutes {
             let principal = try context.principal(request, connection)
             let account = try context.visibleAccount(accountReference, principal, connection)
             guard account.isActive else { throw ImportRefusal.accountSuspended }
-            let settings = try IngestionRoutes.callSettings(settingsObject, account: account, connection: connection)
+            let settings = try IngestionRoutes.callSettings(
+                settingsObject, defaultTimezone: account.timezone, field: "call_settings", connection: connection)
             let contactCountry = ContactCountry(country ?? account.country)
             let useCaseSettings = UseCaseSettings(companyName: companyName)
             let batch = NewBatch(
@@ -135,6 +181,103 @@ enum BatchRoutes {
                     details: ["row_errors": .array(list.rowErrors.map(\.json))])
             }
         }
+    }
+}
+
+extension BatchRoutes {
+    /// `PATCH /batches/{id}`: `is_active` (pause/resume), `name`, `description`, `priority`,
+    /// `call_settings` (replaced whole; null clears them).
+    static func update(_ request: Request, _ reference: String, _ context: AppContext) throws -> Response {
+        var body = try RequestBody.parse(request)
+        var changes = BatchChanges()
+        changes.name = body.string("name")
+        changes.description = body.string("description", maxLength: 2000)
+        changes.priority = body.integer("priority", in: 1...4)
+        changes.isActive = body.bool("is_active")
+        let clearsSettings = body.isExplicitNull("call_settings")
+        let settingsObject = body.object("call_settings")
+        try body.finish()
+        if clearsSettings { changes.callSettings = .some(nil) }
+        guard !changes.fieldNames.isEmpty || settingsObject != nil else {
+            throw HTTPError.badRequest(
+                "Nothing to change: send is_active, name, description, priority or call_settings", code: "NO_CHANGES")
+        }
+        return try context.database.withConnection { connection in
+            let principal = try context.principal(request, connection)
+            let batch = try context.visibleBatch(reference, principal, connection)
+            if let settingsObject {
+                let account = try AccountStore(connection: connection).find(key: batch.accountKey)
+                let settings = try IngestionRoutes.callSettings(
+                    settingsObject, defaultTimezone: account?.timezone ?? "America/Santiago", field: "call_settings",
+                    connection: connection)
+                changes.callSettings = .some(settings)
+            }
+            let updated = try BatchStore(connection: connection).update(key: batch.key, accountKey: batch.accountKey, changes)
+            let message: String
+            switch changes.isActive {
+            case true?: message = "Batch resumed"
+            case false?: message = "Batch paused"
+            case nil: message = "Batch updated successfully"
+            }
+            return .json([
+                "success": true, "message": .string(message), "batch_id": .string(updated.batchId),
+                "updated_fields": .array((changes.fieldNames + ["updated_at"]).map(JSON.string)), "batch": updated.json,
+            ])
+        }
+    }
+
+    static func setActive(_ active: Bool, _ request: Request, _ reference: String, _ context: AppContext) throws -> Response {
+        try context.database.withConnection { connection in
+            let principal = try context.principal(request, connection)
+            let batch = try context.visibleBatch(reference, principal, connection)
+            let updated = try BatchStore(connection: connection).setActive(active, key: batch.key, accountKey: batch.accountKey)
+            return .json([
+                "success": true, "message": .string(active ? "Batch resumed" : "Batch paused"),
+                "batch_id": .string(updated.batchId), "batch": updated.json,
+            ])
+        }
+    }
+
+    static func cancel(_ request: Request, _ reference: String, _ context: AppContext) throws -> Response {
+        let reason = try reasonParameter(request)
+        return try context.database.withConnection { connection in
+            let principal = try context.principal(request, connection)
+            let batch = try context.visibleBatch(reference, principal, connection)
+            let outcome = try BatchStore(connection: connection).cancel(key: batch.key, accountKey: batch.accountKey, reason: reason)
+            return .json([
+                "success": true, "message": "Batch cancelled successfully", "batch_id": .string(outcome.batch.batchId),
+                "reason": .string(outcome.batch.cancellationReason), "jobs_cancelled": .int(Int64(outcome.jobsChanged)),
+                "batch": outcome.batch.json,
+            ])
+        }
+    }
+
+    static func delete(_ request: Request, _ reference: String, _ context: AppContext) throws -> Response {
+        var deleteJobs = false
+        if let text = request.query["delete_jobs"], !text.isEmpty {
+            guard text == "true" || text == "false" else {
+                throw HTTPError.validation([.init(field: "delete_jobs", message: "must be true or false")])
+            }
+            deleteJobs = text == "true"
+        }
+        return try context.database.withConnection { connection in
+            let principal = try context.principal(request, connection)
+            let batch = try context.visibleBatch(reference, principal, connection)
+            let changed = try BatchStore(connection: connection).delete(key: batch.key, accountKey: batch.accountKey, deleteJobs: deleteJobs)
+            return .json([
+                "success": true, "message": "Batch deleted", "batch_id": .string(batch.batchId),
+                deleteJobs ? "jobs_deleted" : "jobs_cancelled": .int(Int64(changed)),
+            ])
+        }
+    }
+
+    /// `?reason=` of a cancellation: optional, at most 500 characters, no control characters.
+    static func reasonParameter(_ request: Request) throws(HTTPError) -> String? {
+        guard let reason = request.query["reason"], !reason.isEmpty else { return nil }
+        guard reason.count <= 500, !reason.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw HTTPError.validation([.init(field: "reason", message: "must be at most 500 characters, without control characters")])
+        }
+        return reason
     }
 }
 

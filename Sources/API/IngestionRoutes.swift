@@ -71,7 +71,8 @@ enum IngestionRoutes {
                 country = fixed
                 useCase = chosen
             }
-            let settings = try callSettings(form.callSettings, account: account, connection: connection)
+            let settings = try callSettings(
+                form.callSettings, defaultTimezone: account.timezone, field: "call_settings_json", connection: connection)
             let timezone = settings?.timezone ?? account.timezone
             let options = ImportOptions(
                 country: country, today: try today(in: timezone, connection),
@@ -111,16 +112,19 @@ enum IngestionRoutes {
     }
 
     /// Validated settings with the account's zone as the default, or nil when none were sent.
-    static func callSettings(_ object: JSONObject?, account: Account, connection: Connection) throws -> CallSettings? {
+    /// `field` names them in errors (`call_settings_json` in forms, `call_settings` in JSON).
+    static func callSettings(
+        _ object: JSONObject?, defaultTimezone: String, field: String, connection: Connection
+    ) throws -> CallSettings? {
         guard let object else { return nil }
         let settings: CallSettings
         do {
-            settings = try CallSettings.parse(object, defaultTimezone: account.timezone, field: "call_settings_json")
+            settings = try CallSettings.parse(object, defaultTimezone: defaultTimezone, field: field)
         } catch {
             throw HTTPError.validation(error.problems.map { .init(field: $0.field, message: $0.message) })
         }
         guard try AccountStore(connection: connection).isKnownTimezone(settings.timezone) else {
-            throw HTTPError.validation([.init(field: "call_settings_json.timezone", message: "\(settings.timezone) is not an IANA time zone")])
+            throw HTTPError.validation([.init(field: "\(field).timezone", message: "\(settings.timezone) is not an IANA time zone")])
         }
         return settings
     }

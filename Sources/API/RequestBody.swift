@@ -148,12 +148,15 @@ struct RequestBody {
     }
 }
 
-/// `limit` (1–1000, default 50) and `skip` (≥ 0) from the query.
+/// `limit` (1–1000, default 50; 1000 for the legacy console's bare arrays, which it never pages)
+/// and `skip` (≥ 0) from the query, and the list's shape.
 struct Page {
     let limit: Int
     let skip: Int
+    let format: ListFormat
 
-    init(_ request: Request, defaultLimit: Int = 50) throws(HTTPError) {
+    init(_ request: Request, _ context: AppContext) throws(HTTPError) {
+        let defaultLimit = context.listFormat == .array ? 1000 : 50
         var problems: [HTTPError.FieldError] = []
         var limit = defaultLimit
         var skip = 0
@@ -174,11 +177,21 @@ struct Page {
         if !problems.isEmpty { throw HTTPError.validation(problems) }
         self.limit = limit
         self.skip = skip
+        self.format = context.listFormat
     }
 
-    /// The seed's list format: `{"<plural>": [...], "total": N, "limit": L, "skip": S}`.
+    /// The seed's list format, `{"<plural>": [...], "total": N, "limit": L, "skip": S}`, or a bare
+    /// array with the total in `X-Total-Count`.
     func response(_ plural: String, _ items: [JSON], total: Int) -> Response {
-        .json(.object([plural: .array(items), "total": .int(Int64(total)), "limit": .int(Int64(self.limit)), "skip": .int(Int64(self.skip))]))
+        switch self.format {
+        case .seed:
+            return .json(.object([
+                plural: .array(items), "total": .int(Int64(total)), "limit": .int(Int64(self.limit)),
+                "skip": .int(Int64(self.skip)),
+            ]))
+        case .array:
+            return .json(.array(items), headers: [HTTPHeader("X-Total-Count", String(total))])
+        }
     }
 }
 

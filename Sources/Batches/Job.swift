@@ -9,6 +9,7 @@ public struct Job: Sendable {
     public let objectId: String
     public let batchKey: Int64
     public let batchId: String
+    public let accountKey: Int64
     public let accountId: String
     public let status: JobStatus
     public let contactName: String
@@ -35,7 +36,7 @@ public struct Job: Sendable {
 
     /// The columns `init(row:)` reads; the query must join `batches b` and `accounts a`.
     static let columns: StaticString = """
-        j.id, j.job_id, j.object_id, j.batch_id AS batch_key, b.batch_id, a.account_id, j.status, j.contact_name,
+        j.id, j.job_id, j.object_id, j.batch_id AS batch_key, b.batch_id, j.account_id AS account_key, a.account_id, j.status, j.contact_name,
         j.contact_dni, j.phones, j.next_phone_index, j.payload::text AS payload, j.attempts, j.max_attempts,
         j.estimated_cost, j.next_attempt_at, j.last_error, j.last_outcome, j.cancellation_reason, j.source_row,
         j.created_at, j.updated_at, j.started_at, j.completed_at
@@ -47,6 +48,7 @@ public struct Job: Sendable {
         self.objectId = try row.string("object_id")
         self.batchKey = try row.int("batch_key")
         self.batchId = try row.string("batch_id")
+        self.accountKey = try row.int("account_key")
         self.accountId = try row.string("account_id")
         guard let status = JobStatus(rawValue: try row.string("status")) else {
             throw RowDecodingError(column: "status", expected: "job status")

@@ -7,6 +7,11 @@ import ResponderPool
 
 let environment = ProcessInfo.processInfo.environment
 
+guard let listFormat = ListFormat(rawValue: environment["SPEECHAI_LIST_FORMAT"] ?? "seed") else {
+    PoolLog.write("speechai-fcgi: SPEECHAI_LIST_FORMAT must be seed or array")
+    exit(78)  // EX_CONFIG
+}
+
 let configuration: PoolConfiguration
 do {
     configuration = try PoolConfiguration(environment: environment)
@@ -24,7 +29,7 @@ if CommandLine.arguments.dropFirst().first == "worker" {
         Worker.run(configuration: configuration, environment: environment) { worker in
             let app = App(
                 databaseURL: databaseURL, worker: worker,
-                authMode: environment["SPEECHAI_AUTH"] == "disabled" ? .disabled : .required,
+                authMode: environment["SPEECHAI_AUTH"] == "disabled" ? .disabled : .required, listFormat: listFormat,
                 debugRoutes: environment["SPEECHAI_DEBUG_ROUTES"] == "1")
             return app.handle
         })

@@ -1,0 +1,95 @@
+import Authentication
+import Batches
+import FastCGI
+import JSON
+import PostgreSQL
+import Routing
+import Time
+
+extension HTTPError {
+    static let jobNotFound = HTTPError.notFound("Job not found")
+}
+
+/// `/api/v1/jobs`: every job the key may see, one job, retry and cancel.
+enum JobRoutes {
+    static func register(on router: Router, context: AppContext) {
+        router.get("/api/v1/jobs") { request, _ in try list(request, context) }
+        router.get("/api/v1/jobs/{id}") { request, parameters in
+            try context.database.withConnection { connection in
+                let principal = try context.principal(request, connection)
+                return .json(try context.visibleJob(try parameters.require("id"), principal, connection).json)
+            }
+        }
+        router.put("/api/v1/jobs/{id}/retry") { request, parameters in
+            try change(request, try parameters.require("id"), context, "Job queued for retry") { store, job in
+                try store.retry(key: job.key)
+            }
+        }
+        router.put("/api/v1/jobs/{id}/cancel") { request, parameters in
+            let reason = try BatchRoutes.reasonParameter(request)
+            return try change(request, try parameters.require("id"), context, "Job cancelled") { store, job in
+                try store.cancel(key: job.key, reason: reason)
+            }
+        }
+        router.delete("/api/v1/jobs/{id}") { request, parameters in
+            let reason = try BatchRoutes.reasonParameter(request)
+            return try change(request, try parameters.require("id"), context, "Job cancelled") { store, job in
+                try store.cancel(key: job.key, reason: reason)
+            }
+        }
+    }
+
+    static func list(_ request: Request, _ context: AppContext) throws -> Response {
+        let page = try Page(request, context)
+        var filter = JobFilter()
+        filter.status = try BatchRoutes.jobStatus(request)
+        filter.createdFrom = try instant(request, "created_from")
+        filter.createdTo = try instant(request, "created_to", endOfDay: true)
+        return try context.database.withConnection { connection in
+            let principal = try context.principal(request, connection)
+            if let reference = request.query["account_id"], !reference.isEmpty {
+                filter.accountKey = try context.visibleAccount(reference, principal, connection).key
+            } else if case .account(let key, _) = principal {
+                filter.accountKey = key
+            }
+            if let reference = request.query["batch_id"], !reference.isEmpty {
+                filter.batchKey = try context.visibleBatch(reference, principal, connection).key
+            }
+            let (jobs, total) = try JobStore(connection: connection).list(filter, limit: page.limit, skip: page.skip)
+            return page.response("jobs", jobs.map(\.json), total: total)
+        }
+    }
+
+    /// A time filter: RFC 3339, or a date `YYYY-MM-DD` (UTC; as an upper bound, the whole day is included).
+    static func instant(_ request: Request, _ name: String, endOfDay: Bool = false) throws(HTTPError) -> Timestamp? {
+        guard let text = request.query[name], !text.isEmpty else { return nil }
+        if let stamp = Timestamp(parsing: text) { return stamp }
+        if let date = CivilDate(iso: text) {
+            let day = endOfDay ? date.adding(days: 1) : date
+            return Timestamp(microsecondsSinceEpoch: day.daysSinceEpoch * 86_400_000_000)
+        }
+        throw HTTPError.validation([.init(field: name, message: "must be a date (YYYY-MM-DD) or an RFC 3339 time")])
+    }
+
+    static func change(
+        _ request: Request, _ reference: String, _ context: AppContext, _ message: String,
+        _ operation: (JobStore, Job) throws -> Job
+    ) throws -> Response {
+        try context.database.withConnection { connection in
+            let principal = try context.principal(request, connection)
+            let job = try context.visibleJob(reference, principal, connection)
+            let changed = try operation(JobStore(connection: connection), job)
+            return .json(["success": true, "message": .string(message), "job_id": .string(changed.jobId), "job": changed.json])
+        }
+    }
+}
+
+extension AppContext {
+    /// The job `reference` (`job_id` or `_id`) if the principal may see it; another tenant's job is a 404.
+    func visibleJob(_ reference: String, _ principal: Principal, _ connection: Connection) throws -> Job {
+        guard !reference.unicodeScalars.contains(where: { $0.value < 0x20 }) else { throw HTTPError.jobNotFound }
+        guard let job = try JobStore(connection: connection).find(reference) else { throw HTTPError.jobNotFound }
+        if case .account(let key, _) = principal, key != job.accountKey { throw HTTPError.jobNotFound }
+        return job
+    }
+}

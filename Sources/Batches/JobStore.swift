@@ -1,0 +1,121 @@
+import PostgreSQL
+import Time
+
+/// Filters of a job list; nil means "any".
+public struct JobFilter: Sendable {
+    public var accountKey: Int64?
+    public var batchKey: Int64?
+    public var status: JobStatus?
+    public var createdFrom: Timestamp?
+    /// Exclusive.
+    public var createdTo: Timestamp?
+
+    public init() {}
+}
+
+/// Jobs in PostgreSQL: reads and the client's transitions (retry, cancel).
+public struct JobStore {
+    let connection: Connection
+
+    public init(connection: Connection) {
+        self.connection = connection
+    }
+
+    /// A job by `job_id` (`job-` + its `_id`) or `_id`, in a batch that is not hidden.
+    public func find(_ reference: String) throws -> Job? {
+        let objectId = reference.hasPrefix("job-") ? String(reference.dropFirst(4)) : reference
+        let rows = try self.connection.query(
+            """
+            SELECT \(literal: Job.columns)
+            FROM jobs j JOIN batches b ON b.id = j.batch_id JOIN accounts a ON a.id = j.account_id
+            WHERE j.object_id = \(objectId) AND b.deleted_at IS NULL
+            """)
+        return try rows.first.map(Job.init(row:))
+    }
+
+    public func find(key: Int64) throws -> Job? {
+        let rows = try self.connection.query(
+            """
+            SELECT \(literal: Job.columns)
+            FROM jobs j JOIN batches b ON b.id = j.batch_id JOIN accounts a ON a.id = j.account_id
+            WHERE j.id = \(key)
+            """)
+        return try rows.first.map(Job.init(row:))
+    }
+
+    /// One page, newest first, and the total matching the filter. Jobs of hidden batches are left out.
+    public func list(_ filter: JobFilter, limit: Int, skip: Int) throws -> (jobs: [Job], total: Int) {
+        let status = filter.status?.rawValue
+        let rows = try self.connection.query(
+            """
+            SELECT \(literal: Job.columns)
+            FROM jobs j JOIN batches b ON b.id = j.batch_id JOIN accounts a ON a.id = j.account_id
+            WHERE b.deleted_at IS NULL
+              AND (\(filter.accountKey)::bigint IS NULL OR j.account_id = \(filter.accountKey))
+              AND (\(filter.batchKey)::bigint IS NULL OR j.batch_id = \(filter.batchKey))
+              AND (\(status)::text IS NULL OR j.status = \(status))
+              AND (\(filter.createdFrom)::timestamptz IS NULL OR j.created_at >= \(filter.createdFrom))
+              AND (\(filter.createdTo)::timestamptz IS NULL OR j.created_at < \(filter.createdTo))
+            ORDER BY j.id DESC
+            LIMIT \(limit) OFFSET \(skip)
+            """)
+        let total = try self.connection.query(
+            """
+            SELECT count(*) AS total
+            FROM jobs j JOIN batches b ON b.id = j.batch_id
+            WHERE b.deleted_at IS NULL
+              AND (\(filter.accountKey)::bigint IS NULL OR j.account_id = \(filter.accountKey))
+              AND (\(filter.batchKey)::bigint IS NULL OR j.batch_id = \(filter.batchKey))
+              AND (\(status)::text IS NULL OR j.status = \(status))
+              AND (\(filter.createdFrom)::timestamptz IS NULL OR j.created_at >= \(filter.createdFrom))
+              AND (\(filter.createdTo)::timestamptz IS NULL OR j.created_at < \(filter.createdTo))
+            """)[0].int("total")
+        return (try rows.map(Job.init(row:)), Int(total))
+    }
+
+    /// A failed or cancelled job back to pending, from its first phone with no attempts; refused
+    /// in a cancelled batch.
+    public func retry(key: Int64) throws -> Job {
+        try self.change(key: key, .retry) { batchStatus in
+            guard batchStatus != .cancelled else {
+                throw TransitionRefused(code: "BATCH_CANCELLED", message: "The job's batch is cancelled; its jobs cannot be retried")
+            }
+            try self.connection.query(
+                """
+                UPDATE jobs SET status = 'pending', attempts = 0, next_phone_index = 0, next_attempt_at = now(),
+                    last_error = NULL, last_outcome = NULL, cancellation_reason = NULL, started_at = NULL,
+                    completed_at = NULL
+                WHERE id = \(key)
+                """)
+        }
+    }
+
+    /// A job that has not been called yet (pending, scheduled, suspended) will not be; the row stays.
+    public func cancel(key: Int64, reason: String?) throws -> Job {
+        try self.change(key: key, .cancel) { _ in
+            try self.connection.query(
+                "UPDATE jobs SET status = 'cancelled', cancellation_reason = \(reason ?? "Cancelled by the user") WHERE id = \(key)")
+        }
+    }
+
+    /// Locks the batch, then the job (the order every lifecycle change uses), checks the
+    /// transition against the job's current status, and runs `update`.
+    private func change(key: Int64, _ action: JobAction, _ update: (BatchStatus) throws -> Void) throws -> Job {
+        try self.connection.transaction {
+            let batch = try self.connection.query(
+                """
+                SELECT b.status FROM batches b
+                WHERE b.id = (SELECT batch_id FROM jobs WHERE id = \(key)) AND b.deleted_at IS NULL
+                FOR NO KEY UPDATE
+                """)
+            guard let batchRow = batch.first, let batchStatus = BatchStatus(rawValue: try batchRow.string("status")),
+                let job = try self.connection.query("SELECT status FROM jobs WHERE id = \(key) FOR UPDATE").first,
+                let status = JobStatus(rawValue: try job.string("status"))
+            else { throw BatchError.notFound }
+            _ = try JobTransitions.apply(action, to: status)
+            try update(batchStatus)
+            guard let changed = try self.find(key: key) else { throw BatchError.notFound }
+            return changed
+        }
+    }
+}
