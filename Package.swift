@@ -17,7 +17,6 @@ let package = Package(
         // C libraries, each behind its own system-library shim.
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
-        .systemLibrary(name: "CFreeXL", pkgConfig: "freexl", providers: [.apt(["libfreexl-dev"])]),
         // Our own C for the pool: signal handling, scoreboard atomics, prctl, socket diagnostics.
         .target(name: "CPool"),
 
@@ -33,7 +32,7 @@ let package = Package(
         .target(name: "Multipart"),
         .target(
             name: "Spreadsheet",
-            dependencies: ["Time", "CFreeXL", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+            dependencies: ["Time", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
 
         // The domain.
         .target(name: "Accounts", dependencies: ["PostgreSQL", "Time", "Money"]),

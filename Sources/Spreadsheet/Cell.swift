@@ -8,7 +8,7 @@ public enum Cell: Sendable, Equatable {
     case number(Double)
     case boolean(Bool)
     /// A numeric cell whose number format shows a date (the time of day is dropped), already
-    /// converted with the workbook's date system; `.xls` DATE cells; never produced from CSV text.
+    /// converted with the workbook's date system; never produced from CSV text.
     case date(CivilDate)
     /// An error value such as `#N/A`.
     case error(String)

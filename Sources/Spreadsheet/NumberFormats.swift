@@ -2,13 +2,16 @@
 /// number (days since the epoch of its date system); only the cell's number format, reached through
 /// its style, says it is one.
 struct DateStyles {
-    /// By style index (the `s` attribute of a cell, an index into `cellXfs`).
+    /// By style index: in .xlsx the `s` attribute of a cell (an index into `cellXfs`), in .xls the
+    /// index of a cell's XF record.
     private let isDate: [Bool]
 
-    static let none = DateStyles(isDate: [])
+    static let none = DateStyles(formatIDs: [], customDateFormats: [:])
 
-    private init(isDate: [Bool]) {
-        self.isDate = isDate
+    /// `formatIDs[style]` is the number-format id of each style; `customDateFormats` tells, for the
+    /// formats the workbook defines itself (by id), whether they show a date.
+    init(formatIDs: [Int], customDateFormats: [Int: Bool]) {
+        self.isDate = formatIDs.map { customDateFormats[$0] ?? NumberFormat.isBuiltInDate(id: $0) }
     }
 
     func isDate(style: Int) -> Bool {
@@ -19,7 +22,7 @@ struct DateStyles {
     /// `<cellXfs>` (the `<xf>`s of `<cellStyleXfs>` are named styles, not what cells point at).
     init(stylesXML bytes: UnsafeBufferPointer<UInt8>) throws(SpreadsheetError) {
         var customDateFormats: [Int: Bool] = [:]
-        var isDate: [Bool] = []
+        var formatIDs: [Int] = []
         var inCellFormats = false
         var tokenizer = XMLTokenizer(bytes)
         while let token = try tokenizer.next() {
@@ -45,7 +48,7 @@ struct DateStyles {
                     while let attribute = try iterator.next() {
                         if bytes.equals(attribute.name, "numFmtId") { formatID = bytes.decimalInteger(attribute.value) ?? 0 }
                     }
-                    isDate.append(customDateFormats[formatID] ?? NumberFormat.isBuiltInDate(id: formatID))
+                    formatIDs.append(formatID)
                 }
             case .endTag(let name) where bytes.equals(name, "cellXfs"):
                 inCellFormats = false
@@ -53,7 +56,7 @@ struct DateStyles {
                 break
             }
         }
-        self.isDate = isDate
+        self.init(formatIDs: formatIDs, customDateFormats: customDateFormats)
     }
 }
 

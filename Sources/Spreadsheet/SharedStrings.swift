@@ -7,13 +7,13 @@ enum SharedStrings {
     ) throws -> [String] {
         var strings: [String] = []
         var scratch: [UInt8] = []
-        let tooLong = SpreadsheetError.tooLarge("A text in the workbook is longer than \(limits.maxCellBytes) bytes")
+        let tooLong = SpreadsheetError.sharedTextTooLong(limit: limits.maxCellBytes)
         var splitter = XMLElementSplitter(
             elementName: "si", maxElementBytes: max(1 << 20, 8 * limits.maxCellBytes), tooLargeMessage: tooLong.message)
         try archive.extract(entry, budget: &budget) { chunk in
             try splitter.feed(chunk) { element in
                 guard strings.count < limits.maxSharedStrings else {
-                    throw SpreadsheetError.tooLarge("The workbook has more than \(limits.maxSharedStrings) different texts")
+                    throw SpreadsheetError.tooManySharedStrings(limit: limits.maxSharedStrings)
                 }
                 var tokenizer = XMLTokenizer(element)
                 guard case .startTag(_, _, let selfClosing)? = try tokenizer.next() else {

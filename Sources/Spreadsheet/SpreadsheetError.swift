@@ -39,6 +39,15 @@ extension SpreadsheetError {
     static func cellTooLong(row: Int, limit: Int) -> SpreadsheetError {
         .tooLarge("A cell in row \(row) holds more than \(limit) bytes of text")
     }
+
+    /// A text of the shared-string table, which is read before the rows.
+    static func sharedTextTooLong(limit: Int) -> SpreadsheetError {
+        .tooLarge("A text in the workbook is longer than \(limit) bytes")
+    }
+
+    static func tooManySharedStrings(limit: Int) -> SpreadsheetError {
+        .tooLarge("The workbook has more than \(limit) different texts")
+    }
 }
 
 /// "512 MB", "64 KB" or "900 bytes": sizes in messages, rounded down.

@@ -25,6 +25,11 @@ enum TextEncoding {
         0x0153, 0x9D, 0x017E, 0x0178,
     ]
 
+    /// The character Windows-1252 shows for `byte`.
+    static func windows1252Scalar(_ byte: UInt8) -> UInt32 {
+        (0x80..<0xA0).contains(byte) ? Self.windows1252High[Int(byte - 0x80)] : UInt32(byte)
+    }
+
     /// The text of `bytes`; `scratch` is reused for the Windows-1252 → UTF-8 conversion.
     func string(_ bytes: UnsafeBufferPointer<UInt8>, scratch: inout [UInt8]) -> String {
         switch self {
@@ -33,10 +38,10 @@ enum TextEncoding {
         case .windows1252:
             scratch.removeAll(keepingCapacity: true)
             for byte in bytes {
-                switch byte {
-                case 0..<0x80: scratch.append(byte)
-                case 0x80..<0xA0: scratch.appendUTF8(Self.windows1252High[Int(byte - 0x80)])
-                default: scratch.appendUTF8(UInt32(byte))
+                if byte < 0x80 {
+                    scratch.append(byte)
+                } else {
+                    scratch.appendUTF8(Self.windows1252Scalar(byte))
                 }
             }
             return String(decoding: scratch, as: UTF8.self)

@@ -1,145 +1,72 @@
-import CFreeXL
-import Time
-
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// Reads the first non-empty worksheet of a legacy .xls (BIFF) workbook with FreeXL. FreeXL reads a
-/// whole workbook at once and only from a path, so the bytes go to an anonymous in-memory file
-/// first. A BIFF8 sheet has at most 65,536 rows.
+/// Reads the first non-empty visible worksheet of a legacy .xls workbook: BIFF8 records in the
+/// "Workbook" stream of an OLE2 compound file. A BIFF8 sheet has at most 65,536 rows × 256 columns.
 ///
-/// FreeXL converts date cells itself, with the workbook's date system (1900 or 1904): DATE and
-/// DATETIME cells arrive as `YYYY-MM-DD[ HH:MM:SS]` text and become `.date`. TIME cells (a number
-/// formatted as a time of day) become `.number`, the fraction of a day, as pure times do in .xlsx;
-/// FreeXL reports only their time of day, so a duration's whole days are lost.
+/// We read BIFF8 ourselves: FreeXL 1.0.6 (Debian's), used before, converts each date cell to text
+/// by counting days one at a time, which made a 65,535-row list with one date column read 20×
+/// slower than calamine. Here a number whose cell style has a date format becomes `.date` through
+/// `ExcelSerialDate`, with the workbook's date system; a pure time of day stays `.number` (the
+/// fraction of a day), as in .xlsx.
 enum XLSReader {
     static let damaged = SpreadsheetError.corrupt("The .xls file is damaged or password-protected")
     static let encryptedWorkbook = SpreadsheetError.corrupt(
         "The workbook is password-protected; save it without a password and upload it again")
-
-    /// FreeXL allocates every cell of each sheet's declared dimensions when it opens a workbook
-    /// (16 bytes a cell), and a tiny hostile file can declare 65,536 × 256 cells per sheet. The
-    /// declared total is checked first, with FreeXL's cheap metadata-only open. 4 Mi cells are 64 MB:
-    /// a 65,536-row sheet of 64 columns.
-    static let maxDeclaredCells = 4 << 20
-    /// A BIFF8 sheet's size; a damaged file can declare billions of rows.
-    static let maxSheetRows: UInt32 = 65_536
-    static let maxSheetColumns: UInt16 = 256
+    static let excel95 = SpreadsheetError.corrupt("Excel 5.0/95 workbooks are not supported; save as .xlsx")
 
     static func read(_ bytes: [UInt8], limits: SpreadsheetLimits, visit: (SheetRow) throws -> Void) throws {
-        let file = try InMemoryFile(bytes)
-        defer { file.close() }
-        let declaredCells: Int
+        let workbook: [UInt8]
         do {
-            declaredCells = try Self.declaredCells(path: file.path)
+            workbook = try bytes.withUnsafeBufferPointer { file throws(SpreadsheetError) in
+                let compoundFile = try CompoundFile(file)
+                if let stream = try compoundFile.stream(named: "Workbook") { return try compoundFile.read(stream) }
+                throw try compoundFile.stream(named: "Book") == nil ? Self.damaged : Self.excel95
+            }
         } catch {
             // A password-protected .xlsx is an OLE2 file too, holding an `EncryptedPackage` stream.
             throw Self.isEncryptedOOXML(bytes) ? Self.encryptedWorkbook : error
         }
-        guard declaredCells <= Self.maxDeclaredCells else {
-            throw SpreadsheetError.tooLarge(
-                "The .xls file's sheets are larger than \(Self.maxDeclaredCells) cells; save it as .xlsx and upload it again")
+        try workbook.withUnsafeBufferPointer { stream in
+            let globals = try BIFFWorkbookGlobals(stream, limits: limits)
+            var counter = RowCounter(limits: limits)
+            // Sheets do not overlap, so together they are no longer than the stream; a hostile file
+            // could point every sheet at one long substream to make the reading quadratic.
+            var unread = stream.count
+            for sheet in globals.sheets where sheet.isVisibleWorksheet {
+                guard let worksheet = try BIFFWorksheet(stream, at: sheet.offset) else { continue }
+                unread -= worksheet.length
+                guard unread >= 0 else { throw Self.damaged }
+                try Self.read(worksheet, of: stream, globals: globals, limits: limits, counter: &counter, visit: visit)
+                if counter.visited > 0 { return }
+            }
         }
-        var opened: UnsafeRawPointer?
-        let status = freexl_open(file.path, &opened)
-        defer { if let opened { freexl_close(opened) } }
-        guard status == FREEXL_OK, let handle = opened else { throw Self.damaged }
-        var password: UInt32 = 0
-        guard freexl_get_info(handle, UInt16(FREEXL_BIFF_PASSWORD), &password) == FREEXL_OK,
-            password != UInt32(FREEXL_BIFF_OBFUSCATED)
-        else { throw Self.damaged }
-        var sheetCount: UInt32 = 0
-        guard freexl_get_info(handle, UInt16(FREEXL_BIFF_SHEET_COUNT), &sheetCount) == FREEXL_OK else {
-            throw Self.damaged
-        }
+    }
 
-        var counter = RowCounter(limits: limits)
-        for sheet in 0..<min(sheetCount, UInt32(UInt16.max)) {
-            var rows: UInt32 = 0
-            var columns: UInt16 = 0
-            guard freexl_select_active_worksheet(handle, UInt16(sheet)) == FREEXL_OK,
-                freexl_worksheet_dimensions(handle, &rows, &columns) == FREEXL_OK,
-                rows <= Self.maxSheetRows, columns <= Self.maxSheetColumns
-            else { throw Self.damaged }
-            for row in 0..<rows {
-                let number = Int(row) + 1
-                var cells: [Cell] = []
-                for column in 0..<columns {
-                    var value = FreeXL_CellValue()
-                    guard freexl_get_cell_value(handle, row, column, &value) == FREEXL_OK else { throw Self.damaged }
-                    let cell = try Self.cell(value, limits: limits, row: number)
-                    if cell.isEmpty {
-                        if Int(column) < limits.maxColumns { cells.append(cell) }
-                        continue
-                    }
-                    guard Int(column) < limits.maxColumns else {
-                        throw SpreadsheetError.beyondColumnLimit(row: number, limit: limits.maxColumns)
-                    }
-                    cells.append(cell)
-                }
-                if let cells = try counter.admit(cells) {
-                    try visit(SheetRow(number: number, cells: cells, dateSystem: .excel1900))
+    private static func read(
+        _ worksheet: BIFFWorksheet, of stream: UnsafeBufferPointer<UInt8>, globals: BIFFWorkbookGlobals,
+        limits: SpreadsheetLimits, counter: inout RowCounter, visit: (SheetRow) throws -> Void
+    ) throws {
+        var decoder = BIFFCellDecoder(stream, globals: globals, limits: limits)
+        var rows = RowAssembler(maxColumns: limits.maxColumns, dateSystem: globals.dateSystem)
+        if worksheet.rowsInOrder {
+            try worksheet.forEachRecord { record in
+                try decoder.decode(record) { row, column, cell in
+                    try rows.add(cell, row: row, column: column, counter: &counter, visit: visit)
                 }
             }
-            if counter.visited > 0 { return }
-        }
-    }
-
-    /// The cells the sheets' dimensions declare, summed over the sheets.
-    private static func declaredCells(path: String) throws -> Int {
-        var opened: UnsafeRawPointer?
-        let status = freexl_open_info(path, &opened)
-        defer { if let opened { freexl_close(opened) } }
-        guard status == FREEXL_OK, let handle = opened else { throw Self.damaged }
-        var sheetCount: UInt32 = 0
-        guard freexl_get_info(handle, UInt16(FREEXL_BIFF_SHEET_COUNT), &sheetCount) == FREEXL_OK else {
-            throw Self.damaged
-        }
-        var total = 0
-        for sheet in 0..<min(sheetCount, UInt32(UInt16.max)) {
-            var rows: UInt32 = 0
-            var columns: UInt16 = 0
-            guard freexl_select_active_worksheet(handle, UInt16(sheet)) == FREEXL_OK,
-                freexl_worksheet_dimensions(handle, &rows, &columns) == FREEXL_OK,
-                rows <= Self.maxSheetRows, columns <= Self.maxSheetColumns
-            else { throw Self.damaged }
-            total += Int(rows) * Int(columns)
-        }
-        return total
-    }
-
-    private static func cell(_ value: FreeXL_CellValue, limits: SpreadsheetLimits, row: Int) throws -> Cell {
-        switch Int32(value.type) {
-        case FREEXL_CELL_INT:
-            return .number(Double(value.value.int_value))
-        case FREEXL_CELL_DOUBLE:
-            return .number(value.value.double_value)
-        case FREEXL_CELL_TEXT, FREEXL_CELL_SST_TEXT:
-            guard let pointer = value.value.text_value else { return .empty }
-            let text = String(cString: pointer)
-            guard text.utf8.count <= limits.maxCellBytes else {
-                throw SpreadsheetError.cellTooLong(row: row, limit: limits.maxCellBytes)
+        } else {
+            // Rows out of order: the sheet's cells are sorted by row first, keeping the record
+            // order within a row (so a repeated cell keeps its last value, as when streaming).
+            var cells: [(order: UInt64, column: Int, cell: Cell)] = []
+            try worksheet.forEachRecord { record in
+                try decoder.decode(record) { row, column, cell in
+                    cells.append((UInt64(row) << 32 | UInt64(cells.count), column, cell))
+                }
             }
-            return text.isEmpty ? .empty : .text(text)
-        case FREEXL_CELL_DATE, FREEXL_CELL_DATETIME:
-            guard let pointer = value.value.text_value else { return .empty }
-            let text = String(cString: pointer)
-            guard let date = CivilDate(iso: String(text.prefix(10))) else { return .text(text) }
-            return .date(date)
-        case FREEXL_CELL_TIME:
-            guard let pointer = value.value.text_value else { return .empty }
-            return Self.dayFraction(String(cString: pointer)).map(Cell.number) ?? .empty
-        default:
-            return .empty
+            cells.sort { $0.order < $1.order }
+            for (order, column, cell) in cells {
+                try rows.add(cell, row: Int(order >> 32), column: column, counter: &counter, visit: visit)
+            }
         }
-    }
-
-    /// `HH:MM:SS` as a fraction of a day.
-    private static func dayFraction(_ time: String) -> Double? {
-        let parts = time.split(separator: ":").compactMap { Double($0) }
-        guard parts.count == 3 else { return nil }
-        return (parts[0] * 3600 + parts[1] * 60 + parts[2]) / 86_400
+        try rows.finish(counter: &counter, visit: visit)
     }
 
     private static func isEncryptedOOXML(_ bytes: [UInt8]) -> Bool {
@@ -151,44 +78,44 @@ enum XLSReader {
     }
 }
 
-/// The bytes of an upload as a file that only this process can reach: an anonymous `memfd`
-/// (opened by path through `/proc/self/fd`), or failing that a private temporary file that is
-/// unlinked as soon as it is created.
-private struct InMemoryFile {
-    let descriptor: Int32
-    let path: String
+/// Builds one row at a time from cells that arrive in row order (columns in any order), padding
+/// the gaps with `.empty`, and hands each finished row to the row counter and the caller.
+private struct RowAssembler {
+    let maxColumns: Int
+    let dateSystem: DateSystem
+    private var row = -1
+    private var cells: [Cell] = []
 
-    init(_ bytes: [UInt8]) throws {
-        var descriptor = Self.memfdCreate?("speechai-upload", Self.memfdCloseOnExec) ?? -1
-        if descriptor < 0 {
-            var template = Array("/tmp/speechai-upload-XXXXXX".utf8CString)
-            descriptor = template.withUnsafeMutableBufferPointer { path in path.baseAddress.map { mkstemp($0) } ?? -1 }
-            guard descriptor >= 0 else { throw SpreadsheetError.corrupt("The .xls file could not be opened") }
-            template.withUnsafeBufferPointer { path in _ = path.baseAddress.map { unlink($0) } }
-        }
-        self.descriptor = descriptor
-        self.path = "/proc/self/fd/\(descriptor)"
-        var written = 0
-        while written < bytes.count {
-            let result = bytes.withUnsafeBytes { raw in
-                write(descriptor, raw.baseAddress.map { $0 + written }, raw.count - written)
-            }
-            guard result > 0 else {
-                Glibc.close(descriptor)
-                throw SpreadsheetError.corrupt("The .xls file could not be opened")
-            }
-            written += result
-        }
+    init(maxColumns: Int, dateSystem: DateSystem) {
+        self.maxColumns = maxColumns
+        self.dateSystem = dateSystem
     }
 
-    /// glibc's `memfd_create` (2.27+); Swift's Glibc module does not declare it, so it is looked up.
-    private static let memfdCreate: (@convention(c) (UnsafePointer<CChar>, UInt32) -> Int32)? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "memfd_create") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (UnsafePointer<CChar>, UInt32) -> Int32).self)
-    }()
-    private static let memfdCloseOnExec: UInt32 = 1  // MFD_CLOEXEC
+    mutating func add(
+        _ cell: Cell, row: Int, column: Int, counter: inout RowCounter, visit: (SheetRow) throws -> Void
+    ) throws {
+        if row != self.row {
+            try self.finish(counter: &counter, visit: visit)
+            self.row = row
+        }
+        guard column < self.maxColumns else {
+            if cell.isEmpty { return }
+            throw SpreadsheetError.beyondColumnLimit(row: row + 1, limit: self.maxColumns)
+        }
+        if column >= self.cells.count {
+            self.cells.append(contentsOf: repeatElement(.empty, count: column + 1 - self.cells.count))
+        }
+        self.cells[column] = cell
+    }
 
-    func close() {
-        _ = Glibc.close(self.descriptor)
+    /// Hands out the row being built, if any.
+    mutating func finish(counter: inout RowCounter, visit: (SheetRow) throws -> Void) throws {
+        guard !self.cells.isEmpty else { return }
+        let cells = self.cells
+        self.cells = []
+        self.cells.reserveCapacity(cells.count)
+        if let cells = try counter.admit(cells) {
+            try visit(SheetRow(number: self.row + 1, cells: cells, dateSystem: self.dateSystem))
+        }
     }
 }

@@ -22,9 +22,12 @@ struct RobustnessTests {
         #expect(stored.map(\.cells) == deflated.map(\.cells))
     }
 
-    /// Damaged bytes anywhere — ZIP structures, deflate data, or (in the stored file) the XML
-    /// itself — end in a SpreadsheetError or in rows, never in a trap or a hang.
-    @Test("randomly damaged files", arguments: ["contacts.xlsx", "contacts_stored.xlsx", "utf8_bom.csv", "contacts.xls"])
+    /// Damaged bytes anywhere — ZIP structures, deflate data, the XML itself (in the stored file),
+    /// compound-file sectors and BIFF records — end in a SpreadsheetError or in rows, never in a
+    /// trap or a hang.
+    @Test("randomly damaged files", arguments: [
+        "contacts.xlsx", "contacts_stored.xlsx", "utf8_bom.csv", "contacts.xls", "cells.xls", "cells_v4.xls", "sst_continue.xls",
+    ])
     func damagedBytes(fixture: String) throws {
         let original = try Fixtures.bytes(fixture)
         var random = SplitMix64(state: 20_240_101)

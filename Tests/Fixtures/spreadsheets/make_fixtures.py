@@ -407,6 +407,345 @@ def xlsx_fixtures():
 
 
 # --- .xls --------------------------------------------------------------------------------------
+#
+# xlwt writes real BIFF8, but always pads the Workbook stream to 4 KB (so never uses the mini
+# stream) and writes no MULRK, no cached formula results and no phonetic data. The other .xls files
+# are crafted: BIFF8 records by hand ([MS-XLS]) in a compound file from `compound_file` ([MS-CFB]).
+
+ENDOFCHAIN, FREESECT, FATSECT, DIFSECT, NOSTREAM = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFC, 0xFFFFFFFF
+
+
+def compound_file(streams, version=3, fat_sector_count=0, metadata_first=False, fat_overrides=None):
+    """An OLE2 compound file holding `streams`, (name, bytes) pairs, as children of the root storage.
+    Streams under 4096 bytes go to the mini stream. `version` 3 has 512-byte sectors, 4 has 4096.
+    `fat_sector_count` pads the FAT (past 109 sectors it needs DIFAT sectors); `metadata_first` puts
+    the FAT, directory and mini FAT before the streams (so that cutting the file cuts a stream);
+    `fat_overrides` ({sector: next}) damages chains."""
+    size = 512 if version == 3 else 4096
+    per_sector = size // 4
+    mini = b""
+    mini_fat = []
+    mini_starts = {}
+    for index, (name, data) in enumerate(streams):
+        if len(data) < 4096:
+            count = (len(data) + 63) // 64
+            mini_starts[index] = len(mini) // 64
+            mini_fat += [len(mini) // 64 + i + 1 for i in range(count - 1)] + [ENDOFCHAIN]
+            mini += data.ljust(count * 64, b"\0")
+    mini_fat_bytes = b"".join(struct.pack("<I", n) for n in mini_fat)
+
+    def sectors_for(length):
+        return (length + size - 1) // size
+
+    chains = {i: sectors_for(len(data)) for i, (_, data) in enumerate(streams) if i not in mini_starts}
+    chains.update(mini=sectors_for(len(mini)), minifat=sectors_for(len(mini_fat_bytes)),
+                  directory=sectors_for((1 + len(streams)) * 128))
+    fat_sectors = max(1, fat_sector_count)
+    while True:
+        difat_sectors = max(0, -(-(fat_sectors - 109) // (per_sector - 1)))
+        if fat_sectors * per_sector >= sum(chains.values()) + fat_sectors + difat_sectors:
+            break
+        fat_sectors += 1
+    chains.update(fat=fat_sectors, difat=difat_sectors)
+    stream_keys = [key for key in chains if isinstance(key, int)]
+    if metadata_first:
+        order = ["fat", "difat", "directory", "minifat", "mini"] + stream_keys
+    else:
+        order = stream_keys + ["mini", "minifat", "directory", "difat", "fat"]
+    start = {}
+    position = 0
+    for key in order:
+        start[key] = position if chains[key] else ENDOFCHAIN
+        position += chains[key]
+
+    fat = [FREESECT] * (fat_sectors * per_sector)
+    for key in order:
+        for i in range(chains[key]):
+            sector = start[key] + i
+            if key == "fat":
+                fat[sector] = FATSECT
+            elif key == "difat":
+                fat[sector] = DIFSECT
+            else:
+                fat[sector] = sector + 1 if i + 1 < chains[key] else ENDOFCHAIN
+    for sector, value in (fat_overrides or {}).items():
+        fat[sector] = value
+
+    def entry(name, kind, first, length, right=NOSTREAM, child=NOSTREAM):
+        encoded = (name + "\0").encode("utf-16-le") if name else b""
+        return (encoded.ljust(64, b"\0") + struct.pack("<HBBIII", len(encoded), kind, 1, NOSTREAM, right, child)
+                + bytes(36) + struct.pack("<IQ", first, length))
+
+    directory = entry("Root Entry", 5, start["mini"], len(mini), child=1 if streams else NOSTREAM)
+    for index, (name, data) in enumerate(streams):
+        first = mini_starts[index] if index in mini_starts else start[index]
+        directory += entry(name, 2, first, len(data), right=index + 2 if index + 1 < len(streams) else NOSTREAM)
+    while len(directory) % size:
+        directory += entry("", 0, 0, 0)
+
+    fat_list = [start["fat"] + i for i in range(fat_sectors)]
+    difat = b""
+    rest = fat_list[109:]
+    for i in range(difat_sectors):
+        chunk = rest[i * (per_sector - 1):(i + 1) * (per_sector - 1)]
+        chunk += [FREESECT] * (per_sector - 1 - len(chunk))
+        chunk.append(start["difat"] + i + 1 if i + 1 < difat_sectors else ENDOFCHAIN)
+        difat += b"".join(struct.pack("<I", n) for n in chunk)
+    contents = {
+        "fat": b"".join(struct.pack("<I", n) for n in fat),
+        "difat": difat,
+        "mini": mini,
+        "minifat": mini_fat_bytes,
+        "directory": directory,
+    }
+    contents.update({i: data for i, (_, data) in enumerate(streams) if i not in mini_starts})
+    header_difat = fat_list[:109] + [FREESECT] * (109 - len(fat_list[:109]))
+    header = (
+        bytes.fromhex("D0CF11E0A1B11AE1") + bytes(16)
+        + struct.pack("<HHHHH", 0x3E, version, 0xFFFE, 9 if version == 3 else 12, 6) + bytes(6)
+        + struct.pack("<9I", chains["directory"] if version == 4 else 0, fat_sectors, start["directory"], 0, 4096,
+                      start["minifat"], chains["minifat"], start["difat"], difat_sectors)
+        + b"".join(struct.pack("<I", n) for n in header_difat)
+    ).ljust(size, b"\0")
+    padding = {"minifat": b"\xff"}
+    return header + b"".join(contents[key].ljust(chains[key] * size, padding.get(key, b"\0")) for key in order)
+
+
+def biff(record_type, body=b""):
+    return struct.pack("<HH", record_type, len(body)) + body
+
+
+def xl_string(text, length_format="<H"):
+    """An XLUnicodeString (a ShortXLUnicodeString with "<B"): Latin-1 one byte a character when it
+    can be, otherwise UTF-16."""
+    try:
+        return struct.pack(length_format, len(text)) + b"\x00" + text.encode("latin-1")
+    except UnicodeEncodeError:
+        encoded = text.encode("utf-16-le")
+        return struct.pack(length_format, len(encoded) // 2) + b"\x01" + encoded
+
+
+def bof(substream, version=0x0600):
+    return biff(0x0809, struct.pack("<HHHHII", version, substream, 0x0DBB, 0x07CC, 0, 0x06))
+
+
+EOF_RECORD = biff(0x000A)
+GENERAL = 15  # the XF of a cell without a number format
+
+
+def cell_record(record_type, row, column, payload, xf=GENERAL):
+    return biff(record_type, struct.pack("<HHH", row, column, xf) + payload)
+
+
+def label_sst(row, column, index):
+    return cell_record(0x00FD, row, column, struct.pack("<I", index))
+
+
+def label(row, column, text):
+    return cell_record(0x0204, row, column, xl_string(text))
+
+
+def number(row, column, value, xf=GENERAL):
+    return cell_record(0x0203, row, column, struct.pack("<d", value), xf)
+
+
+def rk(row, column, value, xf=GENERAL):
+    return cell_record(0x027E, row, column, struct.pack("<I", value), xf)
+
+
+def rk_integer(value, times100=False):
+    """The RK of a 30-bit integer (divided by 100 when `times100`)."""
+    return (value << 2) & 0xFFFFFFFF | 2 | int(times100)
+
+
+def rk_float(value, times100=False):
+    """The RK of a double whose low 34 bits are zero (divided by 100 when `times100`)."""
+    bits, = struct.unpack("<Q", struct.pack("<d", value))
+    assert bits & 0x3FFFFFFFF == 0
+    return bits >> 32 | int(times100)
+
+
+def mul_rk(row, first_column, cells):
+    """cells: (xf, rk) pairs."""
+    body = struct.pack("<HH", row, first_column) + b"".join(struct.pack("<HI", xf, value) for xf, value in cells)
+    return biff(0x00BD, body + struct.pack("<H", first_column + len(cells) - 1))
+
+
+def bool_err(row, column, value, is_error):
+    return cell_record(0x0205, row, column, struct.pack("<BB", value, is_error))
+
+
+def formula(row, column, result, xf=GENERAL):
+    """result: a number, or (kind, value) for the FFFF-marked results (0 text, 1 boolean, 2 error, 3 empty)."""
+    if isinstance(result, tuple):
+        value = struct.pack("<BBBBHH", result[0], 0, result[1], 0, 0, 0xFFFF)
+    else:
+        value = struct.pack("<d", result)
+    return cell_record(0x0006, row, column, value + struct.pack("<HIH", 0, 0, 3) + b"\x1e\x01\x00", xf)  # =1
+
+
+def worksheet(*records, substream=0x0010):
+    return bof(substream) + b"".join(records) + EOF_RECORD
+
+
+def workbook_stream(sheets, sst=b"", date1904=False, formats=(), xf_formats=(0,) * 16, after_bof=b"",
+                    before_eof=b"", padding=0):
+    """A Workbook stream: the globals, then the sheets, (name, visibility, type, substream) each.
+    `padding` zero bytes after the last sheet, as xlwt writes, make it go in regular sectors."""
+
+    def globals_substream(offsets):
+        records = [bof(0x0005), after_bof, biff(0x0042, struct.pack("<H", 1200)),
+                   biff(0x0022, struct.pack("<H", int(date1904)))]
+        records += [biff(0x041E, struct.pack("<H", id) + xl_string(code)) for id, code in formats]
+        records += [biff(0x00E0, struct.pack("<HH", 0, id) + bytes(16)) for id in xf_formats]
+        records += [biff(0x0085, struct.pack("<IBB", offset, visibility, kind) + xl_string(name, "<B"))
+                    for (name, visibility, kind, _), offset in zip(sheets, offsets)]
+        return b"".join(records) + sst + before_eof + EOF_RECORD
+
+    offsets = []
+    position = len(globals_substream([0] * len(sheets)))
+    for _, _, _, substream in sheets:
+        offsets.append(position)
+        position += len(substream)
+    return globals_substream(offsets) + b"".join(sheet[3] for sheet in sheets) + bytes(padding)
+
+
+def sst_string(text, runs=0, phonetic=b""):
+    """The parts of an XLUnicodeRichExtendedString: header, characters (compressed or UTF-16), and the
+    formatting runs and phonetic data that follow them."""
+    wide = any(ord(c) > 0xFF for c in text)
+    characters = text.encode("utf-16-le" if wide else "latin-1")
+    flags = int(wide) | (0x08 if runs else 0) | (0x04 if phonetic else 0)
+    header = struct.pack("<HB", len(text), flags)
+    if runs:
+        header += struct.pack("<H", runs)
+    if phonetic:
+        header += struct.pack("<I", len(phonetic))
+    tail = b"".join(struct.pack("<HH", 2 * i, i) for i in range(runs)) + phonetic
+    return header, characters, tail
+
+
+def whole(text, **options):
+    return b"".join(sst_string(text, **options))
+
+
+# The shared strings of cells.xls, split across CONTINUE records in every way BIFF8 allows.
+SST_TEXTS = ["Nombre", "Ñuñoa", "Hola mundo", "東京", "Pérez y Compañía", "Ωmega ñandú", "Negrita", "ふりがな付き",
+             "", "€ 100", "final", "precio \x80"]
+
+
+def cells_sst(unique_count=len(SST_TEXTS)):
+    negrita = sst_string("Negrita", runs=3)
+    furigana = sst_string("ふりがな付き", phonetic=bytes(range(20)))
+    segments = [
+        struct.pack("<II", 20, unique_count) + whole("Nombre") + whole("Ñuñoa") + whole("Hola mundo", runs=2)
+        + whole("東京", phonetic=bytes(12))
+        + struct.pack("<HB", 16, 0) + "Pérez y ".encode("latin-1"),  # 16 characters, 8 here, one byte each
+        # … and 8 in the CONTINUE, two bytes each, after a flags byte of their own.
+        b"\x01" + "Compañía".encode("utf-16-le")
+        + struct.pack("<HB", 11, 1) + "Ωmega ".encode("utf-16-le"),  # 6 of 11 in UTF-16 …
+        b"\x00" + "ñandú".encode("latin-1")  # … 5 compressed.
+        + negrita[0] + negrita[1] + negrita[2][:4],  # a formatting run here, two in the CONTINUE
+        negrita[2][4:] + furigana[0] + furigana[1] + furigana[2][:8],  # phonetic data split too
+        furigana[2][8:] + whole("") + whole("€ 100"),
+        whole("final")  # a string that starts a CONTINUE
+        + struct.pack("<HB", 8, 0) + b"precio \x80",  # 0x80 in a one-byte string: Windows-1252's euro sign
+    ]
+    return biff(0x00FC, segments[0]) + b"".join(biff(0x003C, segment) for segment in segments[1:])
+
+
+# XFs 16–21 of cells.xls: custom dd/mm/yyyy, built-in 14 (a date), custom hh:mm (a time of day),
+# built-in 2 (0.00), a duration and a quoted literal that has date letters.
+CELLS_FORMATS = [(164, "dd/mm/yyyy"), (165, "hh:mm"), (166, "[h]:mm:ss"), (167, '"Fecha: "0')]
+CELLS_XF_FORMATS = [0] * 16 + [164, 14, 165, 2, 166, 167]
+DATE_XF, BUILT_IN_DATE_XF, TIME_XF, DECIMAL_XF, DURATION_XF, LITERAL_XF = range(16, 22)
+
+
+def cells_sheet():
+    return worksheet(
+        biff(0x0200, struct.pack("<IIHHH", 0, 10, 0, 12, 0)),  # DIMENSIONS, not needed
+        # Row 1: the shared strings.
+        *[label_sst(0, column, column) for column in range(len(SST_TEXTS))],
+        # Row 2: numbers in RK and NUMBER records, some with date, time and other formats.
+        rk(1, 0, rk_integer(12345678)),
+        rk(1, 1, rk_integer(150050, times100=True)),
+        rk(1, 2, rk_float(0.5)),
+        rk(1, 3, rk_float(125.0, times100=True)),
+        number(1, 4, -1234.5678),
+        rk(1, 5, rk_integer(-42)),
+        rk(1, 6, rk_integer(45306), DATE_XF),
+        number(1, 7, 0.75, TIME_XF),
+        number(1, 8, 36525, BUILT_IN_DATE_XF),
+        number(1, 9, 1.5, DURATION_XF),
+        number(1, 10, 45292, LITERAL_XF),
+        rk(1, 11, rk_integer(60), DATE_XF),  # Excel's fictitious 1900-02-29
+        # Row 3: a MULRK from column B.
+        mul_rk(2, 1, [(GENERAL, rk_integer(7)), (DATE_XF, rk_integer(45292)),
+                      (DECIMAL_XF, rk_integer(125, times100=True)), (TIME_XF, rk_float(0.5))]),
+        # Row 4: booleans, errors, LABEL and RSTRING.
+        bool_err(3, 0, 1, 0),
+        bool_err(3, 1, 0, 0),
+        bool_err(3, 2, 0x2A, 1),
+        bool_err(3, 3, 0x07, 1),
+        label(3, 4, "Línea"),
+        label(3, 5, "Łódź"),
+        cell_record(0x00D6, 3, 6, xl_string("Negrita") + struct.pack("<H", 1) + struct.pack("<HH", 0, 1)),
+        # Row 5: formulas' cached results.
+        formula(4, 0, 3.5),
+        formula(4, 1, 45000.75, DATE_XF),
+        formula(4, 2, (0, 0)),
+        biff(0x04BC, bytes(10)),  # SHRFMLA may come between a FORMULA and its STRING
+        biff(0x0207, xl_string("resultado")),
+        formula(4, 3, (1, 1)),
+        formula(4, 4, (2, 0x17)),
+        formula(4, 5, (3, 0)),
+        formula(4, 6, (0, 0)),
+        biff(0x0207, struct.pack("<HB", 10, 0) + b"conti"),
+        biff(0x003C, b"\x00nuado"),
+        # An embedded chart: a substream of its own, whose records are no cells.
+        bof(0x0020),
+        number(5, 0, 999),
+        EOF_RECORD,
+        # Row 6: only blanks; row 8: only a space. Neither is a row to read.
+        cell_record(0x0201, 5, 0, b""),
+        biff(0x00BE, struct.pack("<HHHHHH", 5, 1, GENERAL, GENERAL, GENERAL, 3)),
+        label(7, 2, " "),
+        # Row 10: after a gap, a value in column J.
+        label(9, 9, "fin"),
+    )
+
+
+def cells_workbook(sst=None, **options):
+    sheets = [
+        ("Oculta", 1, 0, worksheet(label(0, 0, "oculto"))),
+        ("Muy oculta", 2, 0, worksheet(label(0, 0, "muy oculto"))),
+        ("Gráfico", 0, 2, worksheet(number(0, 0, 1), substream=0x0020)),
+        ("Vacía", 0, 0, worksheet(cell_record(0x0201, 0, 0, b""), label(1, 1, "  "))),
+        ("Datos", 0, 0, cells_sheet()),
+        ("Después", 0, 0, worksheet(label(0, 0, "no leído"))),
+    ]
+    return workbook_stream(sheets, sst=cells_sst() if sst is None else sst, formats=CELLS_FORMATS,
+                           xf_formats=CELLS_XF_FORMATS, **options)
+
+
+def patch_directory_entry(data, name, offset, fmt, value):
+    """Rewrites a field of the directory entry called `name`."""
+    entry = data.find((name + "\0").encode("utf-16-le").ljust(64, b"\0"))
+    assert entry >= 0
+    return patched(data, entry + offset, fmt, value)
+
+
+def sst_fixture_texts():
+    """The 3,002 texts of sst_continue.xls, one a cell, ten a row: mostly short (some ASCII, some
+    Latin-1 — both stored one byte a character — and some needing UTF-16), and two long ones that
+    span several CONTINUE records."""
+    def text(i):
+        if i % 10 == 9:
+            return f"Ł{i}"
+        if i % 10 in (1, 5):
+            return f"ñ{i}"
+        return f"c{i}"
+    return [text(i) for i in range(3000)] + ["ñandú " * 1400, "Ωmega " * 700]
 
 
 def xls_fixtures():
@@ -438,17 +777,52 @@ def xls_fixtures():
     contacts(False).save(path("contacts.xls"))
     contacts(True).save(path("date1904.xls"))
 
-    # Two far-apart cells make the sheet declare 65,536 × 256 cells, which FreeXL would allocate.
+    # Two far-apart cells make the sheet's DIMENSIONS declare 65,536 × 256 cells.
     book = xlwt.Workbook()
     sheet = book.add_sheet("Grande")
     sheet.write(0, 0, "a")
     sheet.write(65535, 255, "z")
     book.save(path("huge_dimensions.xls"))
 
-    compound_file = bytes.fromhex("D0CF11E0A1B11AE1")
-    write("damaged.xls", compound_file + bytes(range(256)) * 3)
+    # xlwt splits the shared-string table into CONTINUE records of 8,224 bytes, cutting strings.
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Textos")
+    for index, text in enumerate(sst_fixture_texts()):
+        sheet.write(index // 10, index % 10, text)
+    sheet.write_rich_text(301, 0, [("Hola ", xlwt.Font()), ("mundo", xlwt.easyfont("bold on"))])
+    book.save(path("sst_continue.xls"))
+
+    # Crafted: the same workbook in the mini stream, in 4,096-byte sectors, and with a FAT of more
+    # than 109 sectors (listed by a DIFAT sector).
+    cells = cells_workbook()
+    padded = cells_workbook(padding=4096)
+    write("cells.xls", compound_file([("Workbook", cells)]))
+    write("cells_v4.xls", compound_file([("Workbook", padded)], version=4))
+    write("cells_difat.xls", compound_file([("Workbook", padded)], fat_sector_count=120))
+    write("cells_sst_count.xls", compound_file([("Workbook", cells_workbook(sst=cells_sst(unique_count=0x7FFFFFFF)))]))
+    write("unordered.xls", compound_file([("Workbook", workbook_stream([("Hoja1", 0, 0, worksheet(
+        label(2, 0, "tercera"), label(0, 1, "b1"), label(0, 0, "a1"), number(1, 0, 2), label(0, 1, "B1 final"),
+    ))]))]))
+    write("encrypted.xls", compound_file([("Workbook", cells_workbook(
+        after_bof=biff(0x002F, struct.pack("<HHH", 1, 1, 1) + bytes(48))))]))  # FILEPASS: RC4
+    excel95_bof = biff(0x0809, struct.pack("<HHHH", 0x0500, 0x0005, 0x0DBB, 0x07CC))
+    write("excel95.xls", compound_file([("Book", excel95_bof + EOF_RECORD)]))
+
+    # Hostile and damaged files.
+    last_sector = (len(padded) + 511) // 512 - 1  # the Workbook stream's sectors come first
+    write("fat_cycle.xls", compound_file([("Workbook", padded)], fat_overrides={last_sector: 0}))
+    write("difat_outside.xls", patched(compound_file([("Workbook", cells)]), 0x4C, "<I", 0x00FFFFF0))
+    metadata_first = compound_file([("Workbook", padded)], metadata_first=True)
+    write("truncated_stream.xls", metadata_first[:-2048])
+    write("directory_cycle.xls", patch_directory_entry(
+        compound_file([("Ciclo", b"x" * 10), ("Workbook", cells)]), "Ciclo", 0x48, "<I", 1))
+    write("sst_count_short.xls", compound_file([("Workbook", cells_workbook(sst=cells_sst(unique_count=3)))]))
+    write("record_overrun.xls", compound_file([("Workbook", cells_workbook(before_eof=struct.pack("<HH", 0x0293, 0xFFFF)))]))
+
+    signature = bytes.fromhex("D0CF11E0A1B11AE1")
+    write("damaged.xls", signature + bytes(range(256)) * 3)
     # What a password-protected .xlsx looks like from outside: an OLE2 file with an EncryptedPackage.
-    write("encrypted.xlsx", compound_file + bytes(504) + "EncryptedPackage".encode("utf-16-le") + bytes(64))
+    write("encrypted.xlsx", signature + bytes(504) + "EncryptedPackage".encode("utf-16-le") + bytes(64))
 
 
 # --- .csv and others ---------------------------------------------------------------------------
