@@ -69,12 +69,12 @@ def test_nginx_refuses_a_2mb_body_on_a_1m_route(stack):
 
 
 def test_upload_routes_accept_bodies_past_1m(stack):
-    # No handler exists for the route yet, but the body passes nginx (the 20 MB limit) and the
-    # request reaches the pool, which answers in JSON.
+    # The body passes nginx (the 20 MB limit) and reaches the pool, which answers in JSON: not a
+    # multipart form.
     response = requests.post(stack.url("/api/v1/batches/excel/preview"), data=b"x" * (2 * 1024 * 1024),
                              timeout=10)
-    assert response.status_code != 413
-    assert response.json()["code"] in {"NOT_FOUND", "METHOD_NOT_ALLOWED"}
+    assert response.status_code == 415
+    assert response.json()["code"] == "UNSUPPORTED_MEDIA_TYPE"
 
 
 def test_internal_status_has_php_fpm_fields(stack):
