@@ -6,7 +6,7 @@ import Money
 extension Batch {
     /// The seed's batch fields plus the status, every counter and the settings.
     var json: JSON {
-        [
+        var object: JSONObject = [
             "_id": .string(self.objectId),
             "batch_id": .string(self.batchId),
             "name": .string(self.name),
@@ -19,14 +19,9 @@ extension Batch {
             "use_case": .string(self.useCase.rawValue),
             "processing_type": .string(self.processingType.rawValue),
             "source_filename": .string(self.sourceFilename),
-            "total_jobs": .int(Int64(self.counts.total)),
-            "pending_jobs": .int(Int64(self.counts.pending)),
-            "scheduled_jobs": .int(Int64(self.counts.scheduled)),
-            "in_progress_jobs": .int(Int64(self.counts.inProgress)),
-            "completed_jobs": .int(Int64(self.counts.completed)),
-            "failed_jobs": .int(Int64(self.counts.failed)),
-            "suspended_jobs": .int(Int64(self.counts.suspended)),
-            "cancelled_jobs": .int(Int64(self.counts.cancelled)),
+        ]
+        object.append(self.counts.entries)
+        object.append([
             "total_cost": .amount(self.totalCost),
             "total_minutes": .amount(self.totalMinutes),
             "estimated_cost": .amount(self.estimatedCost),
@@ -39,7 +34,31 @@ extension Batch {
             "started_at": .timestamp(self.startedAt),
             "completed_at": .timestamp(self.completedAt),
             "cancelled_at": .timestamp(self.cancelledAt),
+        ])
+        return .object(object)
+    }
+}
+
+extension JobCounts {
+    /// The counters as the API names them, in the order every batch view shows them.
+    var entries: JSONObject {
+        [
+            "total_jobs": .int(Int64(self.total)),
+            "pending_jobs": .int(Int64(self.pending)),
+            "scheduled_jobs": .int(Int64(self.scheduled)),
+            "in_progress_jobs": .int(Int64(self.inProgress)),
+            "completed_jobs": .int(Int64(self.completed)),
+            "failed_jobs": .int(Int64(self.failed)),
+            "suspended_jobs": .int(Int64(self.suspended)),
+            "cancelled_jobs": .int(Int64(self.cancelled)),
         ]
+    }
+}
+
+extension JSONObject {
+    /// Appends `other`'s members after this object's (a later duplicate key replaces the value in place).
+    mutating func append(_ other: JSONObject) {
+        for entry in other.entries { self[entry.key] = entry.value }
     }
 }
 
@@ -54,21 +73,16 @@ extension Batch {
     /// `GET /batches/{id}/summary`. `hourly_stats` (calls per hour in the batch's zone) is empty
     /// until calls are placed: the calls themselves arrive with the dispatcher.
     var summaryJSON: JSON {
-        [
+        var object: JSONObject = [
             "batch_id": .string(self.batchId),
             "_id": .string(self.objectId),
             "name": .string(self.name),
             "account_id": .string(self.accountId),
             "status": .string(self.status.rawValue),
             "is_active": .bool(self.isActive),
-            "total_jobs": .int(Int64(self.counts.total)),
-            "pending_jobs": .int(Int64(self.counts.pending)),
-            "scheduled_jobs": .int(Int64(self.counts.scheduled)),
-            "in_progress_jobs": .int(Int64(self.counts.inProgress)),
-            "completed_jobs": .int(Int64(self.counts.completed)),
-            "failed_jobs": .int(Int64(self.counts.failed)),
-            "suspended_jobs": .int(Int64(self.counts.suspended)),
-            "cancelled_jobs": .int(Int64(self.counts.cancelled)),
+        ]
+        object.append(self.counts.entries)
+        object.append([
             "completion_rate": self.completionRate,
             "total_cost": .amount(self.totalCost),
             "total_minutes": .amount(self.totalMinutes),
@@ -78,30 +92,28 @@ extension Batch {
             "started_at": .timestamp(self.startedAt),
             "completed_at": .timestamp(self.completedAt),
             "hourly_stats": [],
-        ]
+        ])
+        return .object(object)
     }
 
     /// `GET /batches/{id}/status`: the light view a console polls.
     var statusJSON: JSON {
-        [
+        var object: JSONObject = [
             "batch_id": .string(self.batchId),
             "_id": .string(self.objectId),
             "status": .string(self.status.rawValue),
             "is_active": .bool(self.isActive),
-            "total_jobs": .int(Int64(self.counts.total)),
-            "pending_jobs": .int(Int64(self.counts.pending)),
-            "in_progress_jobs": .int(Int64(self.counts.inProgress)),
-            "completed_jobs": .int(Int64(self.counts.completed)),
-            "failed_jobs": .int(Int64(self.counts.failed)),
-            "suspended_jobs": .int(Int64(self.counts.suspended)),
-            "cancelled_jobs": .int(Int64(self.counts.cancelled)),
+        ]
+        object.append(self.counts.entries)
+        object.append([
             "total_cost": .amount(self.totalCost),
             "total_minutes": .amount(self.totalMinutes),
             "progress_percentage": self.completionRate,
             "started_at": .timestamp(self.startedAt),
             "completed_at": .timestamp(self.completedAt),
             "updated_at": .timestamp(self.updatedAt),
-        ]
+        ])
+        return .object(object)
     }
 }
 

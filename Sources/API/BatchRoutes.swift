@@ -55,8 +55,10 @@ enum BatchRoutes {
             return try context.database.withConnection { connection in
                 let principal = try context.principal(request, connection)
                 let batch = try context.visibleBatch(try parameters.require("id"), principal, connection)
-                let (jobs, total) = try BatchStore(connection: connection).jobs(
-                    batchKey: batch.key, status: status, limit: page.limit, skip: page.skip)
+                var filter = JobFilter()
+                filter.batchKey = batch.key
+                filter.status = status
+                let (jobs, total) = try JobStore(connection: connection).list(filter, limit: page.limit, skip: page.skip)
                 return page.response("jobs", jobs.map(\.json), total: total)
             }
         }

@@ -177,44 +177,21 @@ public struct BatchStore {
     /// One page, newest first (ties by id), and the total matching the filter.
     public func list(_ filter: BatchFilter, limit: Int, skip: Int) throws -> (batches: [Batch], total: Int) {
         let status = filter.status?.rawValue
+        let matching: SQLQuery = """
+            WHERE b.deleted_at IS NULL
+              AND (\(filter.accountKey)::bigint IS NULL OR b.account_id = \(filter.accountKey))
+              AND (\(status)::text IS NULL OR b.status = \(status))
+              AND (\(filter.isActive)::boolean IS NULL OR (b.status = 'active') = \(filter.isActive))
+            """
         let rows = try self.connection.query(
             """
             SELECT \(literal: Batch.columns) FROM batches b JOIN accounts a ON a.id = b.account_id
-            WHERE b.deleted_at IS NULL
-              AND (\(filter.accountKey)::bigint IS NULL OR b.account_id = \(filter.accountKey))
-              AND (\(status)::text IS NULL OR b.status = \(status))
-              AND (\(filter.isActive)::boolean IS NULL OR (b.status = 'active') = \(filter.isActive))
+            \(matching)
             ORDER BY b.created_at DESC, b.id DESC
             LIMIT \(limit) OFFSET \(skip)
             """)
-        let total = try self.connection.query(
-            """
-            SELECT count(*) AS total FROM batches b
-            WHERE b.deleted_at IS NULL
-              AND (\(filter.accountKey)::bigint IS NULL OR b.account_id = \(filter.accountKey))
-              AND (\(status)::text IS NULL OR b.status = \(status))
-              AND (\(filter.isActive)::boolean IS NULL OR (b.status = 'active') = \(filter.isActive))
-            """)[0].int("total")
+        let total = try self.connection.query("SELECT count(*) AS total FROM batches b \(matching)")[0].int("total")
         return (try rows.map(Batch.init(row:)), Int(total))
-    }
-
-    /// A page of a batch's jobs, newest first, optionally in one status.
-    public func jobs(batchKey: Int64, status: JobStatus?, limit: Int, skip: Int) throws -> (jobs: [Job], total: Int) {
-        let status = status?.rawValue
-        let rows = try self.connection.query(
-            """
-            SELECT \(literal: Job.columns)
-            FROM jobs j JOIN batches b ON b.id = j.batch_id JOIN accounts a ON a.id = j.account_id
-            WHERE j.batch_id = \(batchKey) AND (\(status)::text IS NULL OR j.status = \(status))
-            ORDER BY j.id DESC
-            LIMIT \(limit) OFFSET \(skip)
-            """)
-        let total = try self.connection.query(
-            """
-            SELECT count(*) AS total FROM jobs j
-            WHERE j.batch_id = \(batchKey) AND (\(status)::text IS NULL OR j.status = \(status))
-            """)[0].int("total")
-        return (try rows.map(Job.init(row:)), Int(total))
     }
 
     /// The contacts among `contactKeys` that already have a live (not cancelled) job in the account,

@@ -46,30 +46,24 @@ public struct JobStore {
     /// One page, newest first, and the total matching the filter. Jobs of hidden batches are left out.
     public func list(_ filter: JobFilter, limit: Int, skip: Int) throws -> (jobs: [Job], total: Int) {
         let status = filter.status?.rawValue
+        let matching: SQLQuery = """
+            WHERE b.deleted_at IS NULL
+              AND (\(filter.accountKey)::bigint IS NULL OR j.account_id = \(filter.accountKey))
+              AND (\(filter.batchKey)::bigint IS NULL OR j.batch_id = \(filter.batchKey))
+              AND (\(status)::text IS NULL OR j.status = \(status))
+              AND (\(filter.createdFrom)::timestamptz IS NULL OR j.created_at >= \(filter.createdFrom))
+              AND (\(filter.createdTo)::timestamptz IS NULL OR j.created_at < \(filter.createdTo))
+            """
         let rows = try self.connection.query(
             """
             SELECT \(literal: Job.columns)
             FROM jobs j JOIN batches b ON b.id = j.batch_id JOIN accounts a ON a.id = j.account_id
-            WHERE b.deleted_at IS NULL
-              AND (\(filter.accountKey)::bigint IS NULL OR j.account_id = \(filter.accountKey))
-              AND (\(filter.batchKey)::bigint IS NULL OR j.batch_id = \(filter.batchKey))
-              AND (\(status)::text IS NULL OR j.status = \(status))
-              AND (\(filter.createdFrom)::timestamptz IS NULL OR j.created_at >= \(filter.createdFrom))
-              AND (\(filter.createdTo)::timestamptz IS NULL OR j.created_at < \(filter.createdTo))
+            \(matching)
             ORDER BY j.id DESC
             LIMIT \(limit) OFFSET \(skip)
             """)
         let total = try self.connection.query(
-            """
-            SELECT count(*) AS total
-            FROM jobs j JOIN batches b ON b.id = j.batch_id
-            WHERE b.deleted_at IS NULL
-              AND (\(filter.accountKey)::bigint IS NULL OR j.account_id = \(filter.accountKey))
-              AND (\(filter.batchKey)::bigint IS NULL OR j.batch_id = \(filter.batchKey))
-              AND (\(status)::text IS NULL OR j.status = \(status))
-              AND (\(filter.createdFrom)::timestamptz IS NULL OR j.created_at >= \(filter.createdFrom))
-              AND (\(filter.createdTo)::timestamptz IS NULL OR j.created_at < \(filter.createdTo))
-            """)[0].int("total")
+            "SELECT count(*) AS total FROM jobs j JOIN batches b ON b.id = j.batch_id \(matching)")[0].int("total")
         return (try rows.map(Job.init(row:)), Int(total))
     }
 

@@ -57,5 +57,24 @@ public struct SQLQuery: Sendable, ExpressibleByStringInterpolation, CustomString
 
         /// A `text[]`/`int[]` literal.
         public mutating func appendInterpolation(_ values: [String]) { self.bind(PostgresArray.literal(values)) }
+
+        /// Another query's SQL and parameters (a WHERE clause shared by a page and its count); its
+        /// `$n` placeholders are renumbered after the ones already bound.
+        public mutating func appendInterpolation(_ fragment: SQLQuery) {
+            let offset = self.parameters.count
+            var bytes = Array(fragment.sql.utf8)[...]
+            var renumbered: [UInt8] = []
+            while let first = bytes.first {
+                bytes = bytes.dropFirst()
+                renumbered.append(first)
+                guard first == UInt8(ascii: "$") else { continue }
+                let digits = bytes.prefix(while: { $0 >= 0x30 && $0 <= 0x39 })
+                guard let number = Int(String(decoding: digits, as: UTF8.self)) else { continue }
+                renumbered.append(contentsOf: String(number + offset).utf8)
+                bytes = bytes.dropFirst(digits.count)
+            }
+            self.sql += String(decoding: renumbered, as: UTF8.self)
+            self.parameters.append(contentsOf: fragment.parameters)
+        }
     }
 }

@@ -60,7 +60,9 @@ struct ImporterTests {
         #expect(batch.status == .active)
         #expect(batch.estimatedCost == Amount("1.41"))  // 3 × (0.02 + 3 × 0.15)
         #expect(batch.batchId.hasPrefix("batch-"))
-        let (jobs, total) = try BatchStore(connection: connection).jobs(batchKey: batch.key, status: nil, limit: 10, skip: 0)
+        var filter = JobFilter()
+        filter.batchKey = batch.key
+        let (jobs, total) = try JobStore(connection: connection).list(filter, limit: 10, skip: 0)
         #expect(total == 3)
         #expect(Set(jobs.map(\.phones)) == [["+56912345671"], ["+56923456782"], ["+56934567893"]])
         #expect(Set(jobs.map { $0.contactDni ?? "" }) == ["11.111.111-1", "12.345.678-5", "7.654.321-6"])

@@ -26,6 +26,18 @@ import Time
         #expect(query.parameters == [name, "42", "1.5", nil])
         #expect(query.description == query.sql)
     }
+
+    @Test func aSharedFragmentIsRenumberedAfterTheValuesBeforeIt() {
+        let status: String? = "paused"
+        let matching: SQLQuery = "WHERE account_id = \(7) AND (\(status)::text IS NULL OR status = \(status))"
+        let query: SQLQuery = "SELECT \(1) AS one FROM batches \(matching) LIMIT \(50)"
+        #expect(query.sql == "SELECT $1 AS one FROM batches WHERE account_id = $2 AND ($3::text IS NULL OR status = $4) LIMIT $5")
+        #expect(query.parameters == ["1", "7", "paused", "paused", "50"])
+        let eleven: SQLQuery = "\(1)\(2)\(3)\(4)\(5)\(6)\(7)\(8)\(9)\(10)\(11)"
+        let shifted: SQLQuery = "\(0) \(eleven)"
+        #expect(shifted.sql == "$1 $2$3$4$5$6$7$8$9$10$11$12")
+        #expect(shifted.parameters.count == 12)
+    }
 }
 
 @Suite struct NumericTextTests {
