@@ -106,7 +106,7 @@ struct LedgerConcurrencyTests {
                 do {
                     switch generator.next() % 100 {
                     case 0..<15:
-                        try ledger.topUp(accountKey: account, unit: unit, amount: Self.amount(&generator, maximumTenThousandths: 200_000))
+                        _ = try ledger.topUp(accountKey: account, unit: unit, amount: Self.amount(&generator, maximumTenThousandths: 200_000))
                     case 15..<50:
                         let expiry = generator.next() % 10 == 0 ? past : later
                         if case .held(let hold) = try ledger.hold(

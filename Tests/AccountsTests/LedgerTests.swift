@@ -119,7 +119,7 @@ struct LedgerTests {
         #expect(throws: LedgerError.unitNotInPlan(plan: .minutesBased, unit: .credits)) {
             try ledger.topUp(accountKey: account.key, unit: .credits, amount: 1)
         }
-        try ledger.topUp(accountKey: account.key, unit: .minutes, amount: 30)
+        _ = try ledger.topUp(accountKey: account.key, unit: .minutes, amount: 30)
         guard case .held(let hold) = try ledger.hold(accountKey: account.key, amount: 5, reference: nil, expiresAt: later)
         else { Issue.record("expected a hold"); return }
         #expect(hold.unit == .minutes)
