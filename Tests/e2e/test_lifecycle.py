@@ -231,6 +231,12 @@ def test_cancel_finishes_what_is_unfinished_and_is_irreversible(stack, admin, ac
         assert refused.status_code == 409 and refused.json()["code"] == "BATCH_CANCELLED", (method, suffix)
     retry = stack.api("PUT", f"/api/v1/jobs/{ids[2]}/retry", admin)
     assert retry.status_code == 409 and retry.json()["code"] == "BATCH_CANCELLED"
+    # A paused batch can be cancelled too.
+    paused = make_batch(stack, admin, account["account_id"], contacts=2)
+    stack.api("PUT", f"/api/v1/batches/{paused['batch_id']}/pause", admin)
+    response = stack.api("POST", f"/api/v1/batches/{paused['batch_id']}/cancel", admin)
+    assert response.status_code == 200 and response.json()["jobs_cancelled"] == 2
+    assert response.json()["batch"]["cancellation_reason"] == "Batch cancelled"
     counters_consistent(stack)
 
 
@@ -253,6 +259,10 @@ def test_a_batch_completes_when_its_jobs_finish_and_reopens_on_retry(stack, admi
     assert job["status"] == "pending" and job["attempts"] == 0 and job["contact"]["next_phone_index"] == 0
     reopened = batch(stack, admin, created["batch_id"])
     assert reopened["status"] == "active" and reopened["completed_at"] is None and reopened["pending_jobs"] == 1
+    # A paused batch whose last job finishes is completed as well.
+    stack.api("PUT", f"/api/v1/batches/{created['batch_id']}/pause", admin)
+    set_status(stack, ids[2], "completed")
+    assert batch(stack, admin, created["batch_id"])["status"] == "completed"
     counters_consistent(stack)
 
 
