@@ -5,7 +5,6 @@ import CLibPQ
 /// Bulk inserts of thousands of rows (a batch's jobs) go through COPY: no per-row statement, and
 /// still no value ever spliced into SQL text.
 public struct CopyRows: Sendable {
-    public private(set) var count = 0
     var bytes: [UInt8] = []
     private var fieldsInRow = 0
 
@@ -63,11 +62,10 @@ public struct CopyRows: Sendable {
 
     public mutating func field(_ value: Int64) { self.field(String(value)) }
 
-    /// Ends the current row.
-    public mutating func endRow() {
+    /// Ends the current row (`Connection.copy` does, after each element's encoder).
+    mutating func endRow() {
         self.bytes.append(UInt8(ascii: "\n"))
         self.fieldsInRow = 0
-        self.count += 1
     }
 }
 
