@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "AccountsTests", dependencies: ["Accounts", "Money", "PostgreSQL", "Time", "TestSupport"]),
         .testTarget(name: "AuthenticationTests", dependencies: ["Authentication", "PostgreSQL", "TestSupport"]),
         .testTarget(name: "MultipartTests", dependencies: ["Multipart"]),
-        .testTarget(name: "SpreadsheetTests", dependencies: ["Spreadsheet", "Time"]),
+        .testTarget(name: "SpreadsheetTests", dependencies: ["Spreadsheet", "Time", "TestSupport"]),
         .testTarget(
             name: "IngestionTests", dependencies: ["Ingestion", "Spreadsheet", "Time", "Money"],
             exclude: ["generate_argentine_area_codes.py"]),

@@ -18,18 +18,6 @@ struct LedgerConcurrencyTests {
     static let operationsPerClient = Int(ProcessInfo.processInfo.environment["LEDGER_STRESS_OPERATIONS"] ?? "") ?? 2000
     static let accounts = 10
 
-    /// A deterministic generator per client, so a failing run can be replayed with its seed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            self.state &+= 0x9E37_79B9_7F4A_7C15
-            var z = self.state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Shared between clients: holds anyone may try to resolve, and what went wrong.
     final class Shared: @unchecked Sendable {
         private let lock = NSLock()
@@ -39,7 +27,7 @@ struct LedgerConcurrencyTests {
         private(set) var checkpoints = 0
 
         func add(hold: String) { self.lock.withLock { self.holds.append(hold) } }
-        func randomHold(_ generator: inout SplitMix) -> String? {
+        func randomHold(_ generator: inout SplitMix64) -> String? {
             self.lock.withLock { self.holds.isEmpty ? nil : self.holds[Int(generator.next() % UInt64(self.holds.count))] }
         }
         func resolved(_ hold: String) { self.lock.withLock { self.successfulResolutions[hold, default: 0] += 1 } }
@@ -47,7 +35,7 @@ struct LedgerConcurrencyTests {
         func checkpoint() { self.lock.withLock { self.checkpoints += 1 } }
     }
 
-    static func amount(_ generator: inout SplitMix, maximumTenThousandths: UInt64) -> Amount {
+    static func amount(_ generator: inout SplitMix64, maximumTenThousandths: UInt64) -> Amount {
         Amount(tenThousandths: Int64(1 + generator.next() % maximumTenThousandths))
     }
 
@@ -92,7 +80,7 @@ struct LedgerConcurrencyTests {
         checker.start()
 
         DispatchQueue.concurrentPerform(iterations: Self.clients) { client in
-            var generator = SplitMix(state: seed &+ UInt64(client) &* 7919)
+            var generator = SplitMix64(state: seed &+ UInt64(client) &* 7919)
             let connection: Connection
             do { connection = try Connection(url: url) } catch { return shared.fail("client \(client) cannot connect") }
             let ledger = Ledger(connection: connection)

@@ -1,20 +1,9 @@
 @testable import Spreadsheet
+import TestSupport
 import Testing
 
 @Suite("robustness")
 struct RobustnessTests {
-    /// A small deterministic generator, so a failure can be replayed.
-    private struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            self.state &+= 0x9E37_79B9_7F4A_7C15
-            var z = self.state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test("stored (uncompressed) ZIP entries read like deflated ones")
     func storedEntries() throws {
         let stored = try Fixtures.rows("contacts_stored.xlsx").rows
