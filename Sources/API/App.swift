@@ -94,10 +94,14 @@ public final class App {
             switch error {
             case .accountSuspended:
                 return .conflict("The account is suspended: it cannot create batches", code: "ACCOUNT_SUSPENDED")
-            case .noValidContacts:
-                return .badRequest("No contact in the list can be called", code: "NO_VALID_CONTACTS")
-            case .allDuplicates(let count):
-                return .badRequest("All \(count) contacts already have jobs in this account", code: "ALL_DUPLICATES")
+            case .noValidContacts(let rowErrors, let count):
+                return .badRequest(
+                    "No row gives a contact that can be called (\(count) row errors)", code: "NO_VALID_CONTACTS",
+                    details: ["row_errors": .array(rowErrors.map(\.json)), "row_errors_total": .int(Int64(count))])
+            case .allDuplicates(let count, let sample):
+                return .badRequest(
+                    "All \(count) contacts already have jobs in other batches of this account (send allow_duplicates=true to call them again)",
+                    code: "ALL_DUPLICATES", details: ["duplicates": .array(sample.map(\.json))])
             case .insufficientFunds(let needed, let available, let unit):
                 return .badRequest(
                     "Not enough \(unit.rawValue) for this batch: it needs an estimated \(needed), the account has \(available) available",

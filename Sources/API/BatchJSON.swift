@@ -55,13 +55,6 @@ extension JobCounts {
     }
 }
 
-extension JSONObject {
-    /// Appends `other`'s members after this object's (a later duplicate key replaces the value in place).
-    mutating func append(_ other: JSONObject) {
-        for entry in other.entries { self[entry.key] = entry.value }
-    }
-}
-
 extension Batch {
     /// `completed / total × 100`, to two decimals (0 for an empty batch).
     var completionRate: JSON {
@@ -157,6 +150,18 @@ extension Job {
 extension RowError {
     var json: JSON {
         ["row": .int(Int64(self.row)), "column": .string(self.column), "value": .string(self.value), "reason": .string(self.reason)]
+    }
+}
+
+extension Duplicate {
+    var json: JSON {
+        [
+            "row": .int(Int64(self.contact.firstRow)),
+            "name": .string(self.contact.name),
+            "dni": .string(self.contact.idDisplay),
+            "phone": .string(self.contact.phones.first),
+            "batch_id": .string(self.batchId),
+        ]
     }
 }
 

@@ -145,12 +145,11 @@ enum BatchRoutes {
             let settings = try IngestionRoutes.callSettings(
                 settingsObject, defaultTimezone: account.timezone, field: "call_settings", connection: connection)
             let contactCountry = ContactCountry(country ?? account.country)
-            let useCaseSettings = UseCaseSettings(companyName: companyName)
             let batch = NewBatch(
                 accountKey: account.key, name: name, description: description, priority: priority,
                 country: contactCountry.rawValue, useCase: useCase, processingType: .json, sourceFilename: nil,
-                callSettings: settings, useCaseSettingsJSON: JSON.object(useCaseSettings.json).serializedString,
-                retellAgentId: retellAgentId, estimatedCost: .zero)
+                callSettings: settings, useCaseSettings: UseCaseSettings(companyName: companyName),
+                retellAgentId: retellAgentId)
             guard let rows, rows.count > 1 else {
                 let created = try BatchStore(connection: connection).create(batch, jobs: [])
                 return .json(["success": true, "batch_id": .string(created.batchId), "jobs_created": 0, "batch": created.json], status: 201)
@@ -162,26 +161,19 @@ enum BatchRoutes {
             for row in rows { try builder.add(row) }
             let list = try builder.finish()
             let importer = Importer(connection: connection)
-            do {
-                let (created, plan) = try importer.create(Importer.Request(
-                    account: account, list: list, allowDuplicates: allowDuplicates, batch: batch,
-                    useCaseSettings: useCaseSettings, referenceNumber: false))
-                return .json([
-                    "success": true,
-                    "batch_id": .string(created.batchId),
-                    "jobs_created": .int(Int64(created.counts.total)),
-                    "contacts_processed": .int(Int64(list.contacts.count)),
-                    "duplicates_skipped": .int(Int64(plan.duplicatesSkipped)),
-                    "duplicates": IngestionRoutes.duplicatesJSON(plan),
-                    "invalid_rows": .int(Int64(list.invalidRows)),
-                    "row_errors": .array(list.rowErrors.map(\.json)),
-                    "batch": created.json,
-                ], status: 201)
-            } catch ImportRefusal.noValidContacts {
-                throw HTTPError.badRequest(
-                    "No contact can be called (\(list.rowErrorCount) errors)", code: "NO_VALID_CONTACTS",
-                    details: ["row_errors": .array(list.rowErrors.map(\.json))])
-            }
+            let (created, plan) = try importer.create(Importer.Request(
+                account: account, list: list, allowDuplicates: allowDuplicates, batch: batch, referenceNumber: false))
+            return .json([
+                "success": true,
+                "batch_id": .string(created.batchId),
+                "jobs_created": .int(Int64(created.counts.total)),
+                "contacts_processed": .int(Int64(list.contacts.count)),
+                "duplicates_skipped": .int(Int64(plan.duplicatesSkipped)),
+                "duplicates": IngestionRoutes.duplicatesJSON(plan),
+                "invalid_rows": .int(Int64(list.invalidRows)),
+                "row_errors": .array(list.rowErrors.map(\.json)),
+                "batch": created.json,
+            ], status: 201)
         }
     }
 }

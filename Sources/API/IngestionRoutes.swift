@@ -87,27 +87,14 @@ enum IngestionRoutes {
                     description: form.batchDescription ?? "Imported from \(form.filename.isEmpty ? "an upload" : form.filename)",
                     priority: form.priority, country: country.rawValue, useCase: useCase,
                     processingType: form.processingType, sourceFilename: form.filename,
-                    callSettings: settings, useCaseSettingsJSON: JSON.object(form.useCaseSettings.json).serializedString,
-                    retellAgentId: form.retellAgentId, estimatedCost: .zero),
-                useCaseSettings: form.useCaseSettings, referenceNumber: form.processingType == .acquisition)
+                    callSettings: settings, useCaseSettings: form.useCaseSettings, retellAgentId: form.retellAgentId),
+                referenceNumber: form.processingType == .acquisition)
             let importer = Importer(connection: connection)
             if preview {
                 return .json(previewJSON(try importer.plan(importRequest), filename: form.filename, account: account))
             }
-            do {
-                let (batch, plan) = try importer.create(importRequest)
-                return .json(createdJSON(batch, plan, endpoint), status: 201)
-            } catch ImportRefusal.noValidContacts {
-                throw HTTPError.badRequest(
-                    "No row of the file gives a contact that can be called (\(list.rowErrorCount) row errors)",
-                    code: "NO_VALID_CONTACTS",
-                    details: ["row_errors": .array(list.rowErrors.map(\.json)), "row_errors_total": .int(Int64(list.rowErrorCount))])
-            } catch ImportRefusal.allDuplicates(let count) {
-                let plan = try importer.plan(importRequest)
-                throw HTTPError.badRequest(
-                    "All \(count) contacts already have jobs in other batches of this account (send allow_duplicates=true to call them again)",
-                    code: "ALL_DUPLICATES", details: ["duplicates": duplicatesJSON(plan)])
-            }
+            let (batch, plan) = try importer.create(importRequest)
+            return .json(createdJSON(batch, plan, endpoint), status: 201)
         }
     }
 
@@ -172,15 +159,7 @@ enum IngestionRoutes {
     // MARK: Responses
 
     static func duplicatesJSON(_ plan: ImportPlan) -> JSON {
-        .array(plan.duplicates.prefix(ContactListBuilder.reportedErrors).map {
-            [
-                "row": .int(Int64($0.contact.firstRow)),
-                "name": .string($0.contact.name),
-                "dni": .string($0.contact.idDisplay),
-                "phone": .string($0.contact.phones.first),
-                "batch_id": .string($0.batchId),
-            ]
-        })
+        .array(plan.duplicates.prefix(ContactListBuilder.reportedErrors).map(\.json))
     }
 
     static func previewJSON(_ plan: ImportPlan, filename: String, account: Account) -> JSON {

@@ -1,4 +1,5 @@
 import Accounts
+import JSON
 import Money
 import PostgreSQL
 import Time
@@ -14,14 +15,15 @@ public struct NewBatch: Sendable {
     public var processingType: ProcessingType
     public var sourceFilename: String?
     public var callSettings: CallSettings?
-    public var useCaseSettingsJSON: String
+    public var useCaseSettings: UseCaseSettings
     public var retellAgentId: String?
-    public var estimatedCost: Amount
+    /// Set by the `Importer` from its plan.
+    public var estimatedCost: Amount = .zero
 
     public init(
         accountKey: Int64, name: String, description: String, priority: Int, country: String, useCase: UseCase,
         processingType: ProcessingType, sourceFilename: String?, callSettings: CallSettings?,
-        useCaseSettingsJSON: String, retellAgentId: String?, estimatedCost: Amount
+        useCaseSettings: UseCaseSettings, retellAgentId: String?
     ) {
         self.accountKey = accountKey
         self.name = name
@@ -32,9 +34,8 @@ public struct NewBatch: Sendable {
         self.processingType = processingType
         self.sourceFilename = sourceFilename
         self.callSettings = callSettings
-        self.useCaseSettingsJSON = useCaseSettingsJSON
+        self.useCaseSettings = useCaseSettings
         self.retellAgentId = retellAgentId
-        self.estimatedCost = estimatedCost
     }
 }
 
@@ -123,6 +124,7 @@ public struct BatchStore {
     private func insertBatch(_ new: NewBatch) throws -> Int64 {
         var stamp = Timestamp.now()
         let settings = new.callSettings?.json.serializedString
+        let useCaseSettings = JSON.object(new.useCaseSettings.json).serializedString
         while true {
             let batchId = BatchStore.batchId(at: stamp)
             let rows = try self.connection.query(
@@ -132,7 +134,7 @@ public struct BatchStore {
                                      retell_agent_id, estimated_cost)
                 VALUES (\(batchId), \(new.accountKey), \(new.name), \(new.description), \(new.priority),
                         \(new.country), \(new.useCase.rawValue), \(new.processingType.rawValue), \(new.sourceFilename),
-                        \(settings)::jsonb, \(new.useCaseSettingsJSON)::jsonb,
+                        \(settings)::jsonb, \(useCaseSettings)::jsonb,
                         \(new.retellAgentId), \(new.estimatedCost))
                 ON CONFLICT (batch_id) DO NOTHING
                 RETURNING id
@@ -157,19 +159,19 @@ public struct BatchStore {
 
     /// A batch by either id form, hidden (deleted) batches excluded.
     public func find(_ reference: String) throws -> Batch? {
-        let rows = try self.connection.query(
-            """
-            SELECT \(literal: Batch.columns) FROM batches b JOIN accounts a ON a.id = b.account_id
-            WHERE (b.batch_id = \(reference) OR b.object_id = \(reference)) AND b.deleted_at IS NULL
-            """)
-        return try rows.first.map(Batch.init(row:))
+        try self.first("(b.batch_id = \(reference) OR b.object_id = \(reference))")
     }
 
     public func find(key: Int64) throws -> Batch? {
+        try self.first("b.id = \(key)")
+    }
+
+    /// The visible batch matching `condition`.
+    private func first(_ condition: SQLQuery) throws -> Batch? {
         let rows = try self.connection.query(
             """
             SELECT \(literal: Batch.columns) FROM batches b JOIN accounts a ON a.id = b.account_id
-            WHERE b.id = \(key) AND b.deleted_at IS NULL
+            WHERE \(condition) AND b.deleted_at IS NULL
             """)
         return try rows.first.map(Batch.init(row:))
     }

@@ -34,11 +34,6 @@ public struct CostEstimate: Sendable, Equatable {
         case nil: return nil
         }
     }
-
-    public func canAfford(calls: Int, account: Account) -> Bool {
-        guard let available = self.available(in: account) else { return true }
-        return self.total(calls: calls) <= available
-    }
 }
 
 /// The use-case values every call of a batch carries (the previous system lost them on save).
@@ -66,25 +61,39 @@ public struct UseCaseSettings: Sendable, Equatable {
     }
 }
 
+/// What every job of one batch has in common in its payload, worked out once per import rather
+/// than once per contact.
+public struct JobPayloadTemplate: Sendable {
+    let companyName: String?
+    /// The marketing offer (nothing for debt collection).
+    let offer: JSONObject
+    /// Acquisition lists carry the RUT as `reference_number`.
+    let referenceNumber: Bool
+
+    public init(useCase: UseCase, settings: UseCaseSettings, referenceNumber: Bool) {
+        self.companyName = settings.companyName
+        var offer = useCase == .marketing ? settings.json : JSONObject()
+        offer["company_name"] = nil
+        self.offer = offer
+        self.referenceNumber = referenceNumber
+    }
+}
+
 extension NewJob {
     /// The job that calls `contact`. The payload holds what the call needs to say: the debt, its
     /// dates and the company for debt collection; the offer for marketing.
-    public init(
-        contact: Contact, useCase: UseCase, settings: UseCaseSettings, referenceNumber: Bool, maxAttempts: Int,
-        estimatedCost: Amount
-    ) {
+    public init(contact: Contact, template: JobPayloadTemplate, maxAttempts: Int, estimatedCost: Amount) {
+        let fechaLimite = contact.fechaLimite?.iso
         var payload: JSONObject = [
-            "company_name": .string(contact.company ?? settings.companyName),
+            "company_name": .string(contact.company ?? template.companyName),
             "debt_amount": .number(contact.amount.description),
-            "due_date": .string(contact.fechaLimite?.iso ?? ""),
-            "fecha_limite": .string(contact.fechaLimite?.iso),
+            "due_date": .string(fechaLimite ?? ""),
+            "fecha_limite": .string(fechaLimite),
             "fecha_maxima": .string(contact.fechaMaxima?.iso),
             "cantidad_cupones": .int(Int64(contact.rowCount)),
-            "reference_number": .string(referenceNumber ? (contact.id ?? "") : ""),
+            "reference_number": .string(template.referenceNumber ? (contact.id ?? "") : ""),
         ]
-        if useCase == .marketing {
-            for entry in settings.json.entries where entry.key != "company_name" { payload[entry.key] = entry.value }
-        }
+        payload.append(template.offer)
         self.init(
             contactKey: contact.key, contactName: contact.name, contactDni: contact.idDisplay, phones: contact.phones,
             payloadJSON: JSON.object(payload).serializedString, maxAttempts: maxAttempts, estimatedCost: estimatedCost,

@@ -4,7 +4,7 @@ import Money
 import PostgreSQL
 
 /// A contact already being called in another batch of the same account.
-public struct Duplicate: Sendable {
+public struct Duplicate: Sendable, Equatable {
     public let contact: Contact
     public let batchId: String
 }
@@ -24,12 +24,23 @@ public struct ImportPlan: Sendable {
     public var canAfford: Bool { self.available.map { self.estimatedCost <= $0 } ?? true }
 }
 
-/// Why an import creates nothing.
+/// Why an import creates nothing. The refusals carry the first row errors or duplicates, which
+/// the client is shown; two refusals are the same when their counts are.
 public enum ImportRefusal: Error, Sendable, Equatable {
     case accountSuspended
-    case noValidContacts
-    case allDuplicates(count: Int)
+    case noValidContacts(rowErrors: [RowError] = [], count: Int = 0)
+    case allDuplicates(count: Int, sample: [Duplicate] = [])
     case insufficientFunds(needed: Amount, available: Amount, unit: LedgerUnit)
+
+    public static func == (lhs: ImportRefusal, rhs: ImportRefusal) -> Bool {
+        switch (lhs, rhs) {
+        case (.accountSuspended, .accountSuspended): return true
+        case (.noValidContacts(_, let left), .noValidContacts(_, let right)): return left == right
+        case (.allDuplicates(let left, _), .allDuplicates(let right, _)): return left == right
+        case (.insufficientFunds(let a, let b, let c), .insufficientFunds(let x, let y, let z)): return (a, b, c) == (x, y, z)
+        default: return false
+        }
+    }
 }
 
 /// Turns a read contact list into a batch: duplicate check within the account, cost estimate,
@@ -47,17 +58,15 @@ public struct Importer {
         public var list: ContactList
         public var allowDuplicates: Bool
         public var batch: NewBatch
-        public var useCaseSettings: UseCaseSettings
         /// Acquisition lists carry the RUT as `reference_number`.
         public var referenceNumber: Bool
 
         public init(account: Account, list: ContactList, allowDuplicates: Bool, batch: NewBatch,
-                    useCaseSettings: UseCaseSettings, referenceNumber: Bool) {
+                    referenceNumber: Bool) {
             self.account = account
             self.list = list
             self.allowDuplicates = allowDuplicates
             self.batch = batch
-            self.useCaseSettings = useCaseSettings
             self.referenceNumber = referenceNumber
         }
     }
@@ -97,18 +106,23 @@ public struct Importer {
             request.account = account
             guard account.isActive else { throw ImportRefusal.accountSuspended }
             let plan = try self.plan(request)
-            guard !plan.list.contacts.isEmpty else { throw ImportRefusal.noValidContacts }
-            guard !plan.contacts.isEmpty else { throw ImportRefusal.allDuplicates(count: plan.duplicates.count) }
+            guard !plan.list.contacts.isEmpty else {
+                throw ImportRefusal.noValidContacts(rowErrors: plan.list.rowErrors, count: plan.list.rowErrorCount)
+            }
+            guard !plan.contacts.isEmpty else {
+                throw ImportRefusal.allDuplicates(
+                    count: plan.duplicates.count, sample: Array(plan.duplicates.prefix(ContactListBuilder.reportedErrors)))
+            }
             if !plan.canAfford, let unit = plan.estimate.unit {
                 throw ImportRefusal.insufficientFunds(needed: plan.estimatedCost, available: plan.available ?? .zero, unit: unit)
             }
             var batch = request.batch
             batch.estimatedCost = plan.estimatedCost
             let maxAttempts = batch.callSettings?.maxAttempts ?? batch.useCase.defaultMaxAttempts
+            let template = JobPayloadTemplate(
+                useCase: batch.useCase, settings: batch.useCaseSettings, referenceNumber: request.referenceNumber)
             let jobs = plan.contacts.lazy.map {
-                NewJob(contact: $0, useCase: batch.useCase, settings: request.useCaseSettings,
-                       referenceNumber: request.referenceNumber, maxAttempts: maxAttempts,
-                       estimatedCost: plan.estimate.perCall)
+                NewJob(contact: $0, template: template, maxAttempts: maxAttempts, estimatedCost: plan.estimate.perCall)
             }
             return (try store.create(batch, jobs: jobs), plan)
         }

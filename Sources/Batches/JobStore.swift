@@ -24,21 +24,19 @@ public struct JobStore {
     /// A job by `job_id` (`job-` + its `_id`) or `_id`, in a batch that is not hidden.
     public func find(_ reference: String) throws -> Job? {
         let objectId = reference.hasPrefix("job-") ? String(reference.dropFirst(4)) : reference
-        let rows = try self.connection.query(
-            """
-            SELECT \(literal: Job.columns)
-            FROM jobs j JOIN batches b ON b.id = j.batch_id JOIN accounts a ON a.id = j.account_id
-            WHERE j.object_id = \(objectId) AND b.deleted_at IS NULL
-            """)
-        return try rows.first.map(Job.init(row:))
+        return try self.first("j.object_id = \(objectId) AND b.deleted_at IS NULL")
     }
 
     public func find(key: Int64) throws -> Job? {
+        try self.first("j.id = \(key)")
+    }
+
+    private func first(_ condition: SQLQuery) throws -> Job? {
         let rows = try self.connection.query(
             """
             SELECT \(literal: Job.columns)
             FROM jobs j JOIN batches b ON b.id = j.batch_id JOIN accounts a ON a.id = j.account_id
-            WHERE j.id = \(key)
+            WHERE \(condition)
             """)
         return try rows.first.map(Job.init(row:))
     }

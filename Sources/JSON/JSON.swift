@@ -56,6 +56,12 @@ public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     }
 
     public var keys: [String] { self.entries.map(\.key) }
+
+    /// Appends `other`'s members after this object's (a key already present keeps its place and
+    /// takes the new value).
+    public mutating func append(_ other: JSONObject) {
+        for entry in other.entries { self[entry.key] = entry.value }
+    }
 }
 
 extension JSON: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,

@@ -39,8 +39,8 @@ struct ImporterTests {
             batch: NewBatch(
                 accountKey: account.key, name: "Test batch", description: "", priority: 1, country: "CL",
                 useCase: .debtCollection, processingType: .basic, sourceFilename: "list.xlsx", callSettings: nil,
-                useCaseSettingsJSON: "{}", retellAgentId: nil, estimatedCost: .zero),
-            useCaseSettings: UseCaseSettings(companyName: "ACME"), referenceNumber: false)
+                useCaseSettings: UseCaseSettings(companyName: "ACME"), retellAgentId: nil),
+            referenceNumber: false)
     }
 
     static func jobCount(_ connection: Connection, status: String? = nil) throws -> Int {
