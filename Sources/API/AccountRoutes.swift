@@ -168,14 +168,11 @@ enum AccountRoutes {
     static func setStatus(
         _ status: AccountStatus, _ request: Request, _ reference: String, _ context: AppContext
     ) throws -> Response {
-        var reason = request.query["reason"]
+        var reason = try reasonParameter(request)
         if status == .suspended, reason == nil, !request.body.isEmpty {
             var body = try RequestBody.parse(request)
             reason = body.string("reason", maxLength: 500)
             try body.finish()
-        }
-        if let text = reason, text.count > 500 || text.unicodeScalars.contains(where: { $0.value < 0x20 }) {
-            throw HTTPError.validation([.init(field: "reason", message: "must be at most 500 characters, without control characters")])
         }
         var changes = AccountChanges()
         changes.status = status

@@ -42,10 +42,22 @@ extension AppContext {
     /// The account `reference` (either id form) if the principal may see it; another tenant's
     /// account is indistinguishable from a missing one (404).
     func visibleAccount(_ reference: String, _ principal: Principal, _ connection: Connection) throws -> Account {
+        try self.visible(reference, principal, notFound: .accountNotFound, find: AccountStore(connection: connection).find) {
+            $0.key
+        }
+    }
+
+    /// The resource `reference` names, if the principal may see it: an account key sees only what
+    /// belongs to its account (`owner`), and anything else is `notFound`, as if it did not exist.
+    func visible<Resource>(
+        _ reference: String, _ principal: Principal, notFound: HTTPError, find: (String) throws -> Resource?,
+        owner: (Resource) -> Int64
+    ) throws -> Resource {
         // No id has control characters; a NUL would even be cut off on its way to PostgreSQL.
-        guard !reference.unicodeScalars.contains(where: { $0.value < 0x20 }) else { throw HTTPError.accountNotFound }
-        guard let account = try AccountStore(connection: connection).find(reference) else { throw HTTPError.accountNotFound }
-        if case .account(let key, _) = principal, key != account.key { throw HTTPError.accountNotFound }
-        return account
+        guard !reference.unicodeScalars.contains(where: { $0.value < 0x20 }), let resource = try find(reference) else {
+            throw notFound
+        }
+        if case .account(let key, _) = principal, key != owner(resource) { throw notFound }
+        return resource
     }
 }

@@ -96,13 +96,7 @@ enum BatchRoutes {
     static func list(_ request: Request, _ context: AppContext) throws -> Response {
         let page = try Page(request, context)
         let (status, matchesNothing) = try batchStatus(request)
-        var isActive: Bool?
-        if let text = request.query["is_active"], !text.isEmpty {
-            guard text == "true" || text == "false" else {
-                throw HTTPError.validation([.init(field: "is_active", message: "must be true or false")])
-            }
-            isActive = text == "true"
-        }
+        let isActive = try queryBool(request, "is_active")
         return try context.database.withConnection { connection in
             let principal = try context.principal(request, connection)
             var filter = BatchFilter(status: status, isActive: isActive)
@@ -200,10 +194,8 @@ extension BatchRoutes {
             let principal = try context.principal(request, connection)
             let batch = try context.visibleBatch(reference, principal, connection)
             if let settingsObject {
-                let account = try AccountStore(connection: connection).find(key: batch.accountKey)
                 let settings = try IngestionRoutes.callSettings(
-                    settingsObject, defaultTimezone: account?.timezone ?? "America/Santiago", field: "call_settings",
-                    connection: connection)
+                    settingsObject, defaultTimezone: batch.accountTimezone, field: "call_settings", connection: connection)
                 changes.callSettings = .some(settings)
             }
             let updated = try BatchStore(connection: connection).update(key: batch.key, accountKey: batch.accountKey, changes)
@@ -247,13 +239,7 @@ extension BatchRoutes {
     }
 
     static func delete(_ request: Request, _ reference: String, _ context: AppContext) throws -> Response {
-        var deleteJobs = false
-        if let text = request.query["delete_jobs"], !text.isEmpty {
-            guard text == "true" || text == "false" else {
-                throw HTTPError.validation([.init(field: "delete_jobs", message: "must be true or false")])
-            }
-            deleteJobs = text == "true"
-        }
+        let deleteJobs = try queryBool(request, "delete_jobs") ?? false
         return try context.database.withConnection { connection in
             let principal = try context.principal(request, connection)
             let batch = try context.visibleBatch(reference, principal, connection)
@@ -264,24 +250,14 @@ extension BatchRoutes {
             ])
         }
     }
-
-    /// `?reason=` of a cancellation: optional, at most 500 characters, no control characters.
-    static func reasonParameter(_ request: Request) throws(HTTPError) -> String? {
-        guard let reason = request.query["reason"], !reason.isEmpty else { return nil }
-        guard reason.count <= 500, !reason.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
-            throw HTTPError.validation([.init(field: "reason", message: "must be at most 500 characters, without control characters")])
-        }
-        return reason
-    }
 }
 
 extension AppContext {
     /// The batch `reference` (either id form) if the principal may see it; another tenant's batch
     /// is indistinguishable from a missing one (404).
     func visibleBatch(_ reference: String, _ principal: Principal, _ connection: Connection) throws -> Batch {
-        guard !reference.unicodeScalars.contains(where: { $0.value < 0x20 }) else { throw HTTPError.batchNotFound }
-        guard let batch = try BatchStore(connection: connection).find(reference) else { throw HTTPError.batchNotFound }
-        if case .account(let key, _) = principal, key != batch.accountKey { throw HTTPError.batchNotFound }
-        return batch
+        try self.visible(reference, principal, notFound: .batchNotFound, find: BatchStore(connection: connection).find) {
+            $0.accountKey
+        }
     }
 }

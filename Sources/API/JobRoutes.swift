@@ -22,21 +22,18 @@ enum JobRoutes {
         }
         router.put("/api/v1/jobs/{id}/retry") { request, parameters in
             try change(request, try parameters.require("id"), context, "Job queued for retry") { store, job in
-                try store.retry(key: job.key)
+                try store.retry(key: job.key, batchKey: job.batchKey)
             }
         }
-        router.put("/api/v1/jobs/{id}/cancel") { request, parameters in
-            let reason = try BatchRoutes.reasonParameter(request)
+        // PUT …/cancel and DELETE are the same: the job is cancelled and its row kept.
+        let cancel: Router.Handler = { request, parameters in
+            let reason = try reasonParameter(request)
             return try change(request, try parameters.require("id"), context, "Job cancelled") { store, job in
-                try store.cancel(key: job.key, reason: reason)
+                try store.cancel(key: job.key, batchKey: job.batchKey, reason: reason)
             }
         }
-        router.delete("/api/v1/jobs/{id}") { request, parameters in
-            let reason = try BatchRoutes.reasonParameter(request)
-            return try change(request, try parameters.require("id"), context, "Job cancelled") { store, job in
-                try store.cancel(key: job.key, reason: reason)
-            }
-        }
+        router.put("/api/v1/jobs/{id}/cancel", cancel)
+        router.delete("/api/v1/jobs/{id}", cancel)
     }
 
     static func list(_ request: Request, _ context: AppContext) throws -> Response {
@@ -87,9 +84,8 @@ enum JobRoutes {
 extension AppContext {
     /// The job `reference` (`job_id` or `_id`) if the principal may see it; another tenant's job is a 404.
     func visibleJob(_ reference: String, _ principal: Principal, _ connection: Connection) throws -> Job {
-        guard !reference.unicodeScalars.contains(where: { $0.value < 0x20 }) else { throw HTTPError.jobNotFound }
-        guard let job = try JobStore(connection: connection).find(reference) else { throw HTTPError.jobNotFound }
-        if case .account(let key, _) = principal, key != job.accountKey { throw HTTPError.jobNotFound }
-        return job
+        try self.visible(reference, principal, notFound: .jobNotFound, find: JobStore(connection: connection).find) {
+            $0.accountKey
+        }
     }
 }

@@ -195,6 +195,24 @@ struct Page {
     }
 }
 
+/// A query parameter that must be `true` or `false`; absent or empty is nil.
+func queryBool(_ request: Request, _ name: String) throws(HTTPError) -> Bool? {
+    guard let text = request.query[name], !text.isEmpty else { return nil }
+    guard text == "true" || text == "false" else {
+        throw HTTPError.validation([.init(field: name, message: "must be true or false")])
+    }
+    return text == "true"
+}
+
+/// `?reason=` of a cancellation or suspension: optional, at most 500 characters, no control characters.
+func reasonParameter(_ request: Request) throws(HTTPError) -> String? {
+    guard let reason = request.query["reason"], !reason.isEmpty else { return nil }
+    guard reason.count <= 500, !reason.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+        throw HTTPError.validation([.init(field: "reason", message: "must be at most 500 characters, without control characters")])
+    }
+    return reason
+}
+
 /// A query parameter that must be one of a closed set.
 func queryChoice<Choice: RawRepresentable & CaseIterable>(
     _ request: Request, _ name: String, _ type: Choice.Type

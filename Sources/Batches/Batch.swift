@@ -10,6 +10,8 @@ public struct Batch: Sendable {
     public let objectId: String
     public let accountKey: Int64
     public let accountId: String
+    /// The account's time zone: the default of `call_settings.timezone`.
+    public let accountTimezone: String
     public let name: String
     public let description: String
     public let status: BatchStatus
@@ -37,7 +39,7 @@ public struct Batch: Sendable {
 
     /// The columns `init(row:)` reads; the query must join `accounts a` on `b.account_id = a.id`.
     static let columns: StaticString = """
-        b.id, b.batch_id, b.object_id, b.account_id AS account_key, a.account_id, b.name, b.description, b.status,
+        b.id, b.batch_id, b.object_id, b.account_id AS account_key, a.account_id, a.timezone AS account_timezone, b.name, b.description, b.status,
         b.priority, b.country, b.use_case, b.processing_type, b.source_filename, b.call_settings::text AS call_settings,
         b.use_case_settings::text AS use_case_settings, b.retell_agent_id, b.estimated_cost, b.total_jobs,
         b.pending_jobs, b.scheduled_jobs, b.in_progress_jobs, b.completed_jobs, b.failed_jobs, b.suspended_jobs,
@@ -51,6 +53,7 @@ public struct Batch: Sendable {
         self.objectId = try row.string("object_id")
         self.accountKey = try row.int("account_key")
         self.accountId = try row.string("account_id")
+        self.accountTimezone = try row.string("account_timezone")
         self.name = try row.string("name")
         self.description = try row.string("description")
         guard let status = BatchStatus(rawValue: try row.string("status")),

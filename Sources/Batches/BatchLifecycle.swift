@@ -62,7 +62,7 @@ extension BatchStore {
             }
             let clearsSettings = changes.callSettings.map { $0 == nil } ?? false
             let settings = changes.callSettings??.json.serializedString
-            try self.connection.query(
+            let updated = try self.connection.query(
                 """
                 UPDATE batches SET
                     name = coalesce(\(changes.name), name),
@@ -72,10 +72,11 @@ extension BatchStore {
                     status = \(status.rawValue),
                     updated_at = now()
                 WHERE id = \(key)
-                """)
+                RETURNING batch_id, name
+                """)[0]
             if status != current {
                 try self.record(
-                    accountKey: accountKey, key: key, status == .paused ? "batch_paused" : "batch_resumed",
+                    accountKey: accountKey, updated, status == .paused ? "batch_paused" : "batch_resumed",
                     status == .paused ? "paused" : "resumed")
             }
             guard let batch = try self.find(key: key) else { throw BatchError.notFound }
@@ -90,13 +91,14 @@ extension BatchStore {
             _ = try BatchTransitions.apply(.cancel, to: try self.lockStatus(key: key))
             let reason = reason ?? "Batch cancelled"
             // The batch first, so that the job counters' trigger sees it cancelled and leaves its status alone.
-            try self.connection.query(
+            let updated = try self.connection.query(
                 """
                 UPDATE batches SET status = 'cancelled', cancelled_at = now(), cancellation_reason = \(reason)
                 WHERE id = \(key)
-                """)
+                RETURNING batch_id, name
+                """)[0]
             let cancelled = try self.cancelUnfinishedJobs(batchKey: key, reason: reason)
-            try self.record(accountKey: accountKey, key: key, "batch_cancelled", "cancelled", details: reason)
+            try self.record(accountKey: accountKey, updated, "batch_cancelled", "cancelled", details: reason)
             guard let batch = try self.find(key: key) else { throw BatchError.notFound }
             return BatchOutcome(batch: batch, jobsChanged: cancelled)
         }
@@ -116,20 +118,21 @@ extension BatchStore {
                         message: "\(inFlight) calls of this batch are in progress; pause it and delete it once they end")
                 }
             }
-            try self.connection.query(
+            let updated = try self.connection.query(
                 """
                 UPDATE batches SET status = \(status.rawValue), deleted_at = now(),
                     cancelled_at = CASE WHEN \(status.rawValue) = 'cancelled' THEN coalesce(cancelled_at, now()) END,
                     cancellation_reason = coalesce(cancellation_reason, 'Batch deleted')
                 WHERE id = \(key)
-                """)
+                RETURNING batch_id, name
+                """)[0]
             let changed: Int
             if deleteJobs {
                 changed = try self.connection.query("DELETE FROM jobs WHERE batch_id = \(key)").affectedRows
             } else {
                 changed = try self.cancelUnfinishedJobs(batchKey: key, reason: "Batch deleted")
             }
-            try self.record(accountKey: accountKey, key: key, "batch_deleted", "deleted", details: deleteJobs ? "with its jobs" : nil)
+            try self.record(accountKey: accountKey, updated, "batch_deleted", "deleted", details: deleteJobs ? "with its jobs" : nil)
             return changed
         }
     }
@@ -143,9 +146,9 @@ extension BatchStore {
         ).affectedRows
     }
 
-    /// An entry in the activity feed: "Batch 'Cobranza octubre' paused".
-    private func record(accountKey: Int64, key: Int64, _ type: String, _ verb: String, details: String? = nil) throws {
-        let batch = try self.connection.query("SELECT batch_id, name FROM batches WHERE id = \(key)")[0]
+    /// An entry in the activity feed: "Batch 'Cobranza octubre' paused"; `batch` is the changed
+    /// row's `batch_id` and `name`, as the UPDATE returned them.
+    private func record(accountKey: Int64, _ batch: Row, _ type: String, _ verb: String, details: String? = nil) throws {
         try Events(connection: self.connection).record(
             accountKey: accountKey, type: type,
             message: "Batch '\(try batch.string("name"))' \(verb)\(details.map { ": \($0)" } ?? "")",

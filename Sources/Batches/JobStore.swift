@@ -67,8 +67,8 @@ public struct JobStore {
 
     /// A failed or cancelled job back to pending, from its first phone with no attempts; refused
     /// in a cancelled batch.
-    public func retry(key: Int64) throws -> Job {
-        try self.change(key: key, .retry) { batchStatus in
+    public func retry(key: Int64, batchKey: Int64) throws -> Job {
+        try self.change(key: key, batchKey: batchKey, .retry) { batchStatus in
             guard batchStatus != .cancelled else {
                 throw TransitionRefused(code: "BATCH_CANCELLED", message: "The job's batch is cancelled; its jobs cannot be retried")
             }
@@ -83,8 +83,8 @@ public struct JobStore {
     }
 
     /// A job that has not been called yet (pending, scheduled, suspended) will not be; the row stays.
-    public func cancel(key: Int64, reason: String?) throws -> Job {
-        try self.change(key: key, .cancel) { _ in
+    public func cancel(key: Int64, batchKey: Int64, reason: String?) throws -> Job {
+        try self.change(key: key, batchKey: batchKey, .cancel) { _ in
             try self.connection.query(
                 "UPDATE jobs SET status = 'cancelled', cancellation_reason = \(reason ?? "Cancelled by the user") WHERE id = \(key)")
         }
@@ -92,16 +92,13 @@ public struct JobStore {
 
     /// Locks the batch, then the job (the order every lifecycle change uses), checks the
     /// transition against the job's current status, and runs `update`.
-    private func change(key: Int64, _ action: JobAction, _ update: (BatchStatus) throws -> Void) throws -> Job {
+    private func change(
+        key: Int64, batchKey: Int64, _ action: JobAction, _ update: (BatchStatus) throws -> Void
+    ) throws -> Job {
         try self.connection.transaction {
-            let batch = try self.connection.query(
-                """
-                SELECT b.status FROM batches b
-                WHERE b.id = (SELECT batch_id FROM jobs WHERE id = \(key)) AND b.deleted_at IS NULL
-                FOR NO KEY UPDATE
-                """)
-            guard let batchRow = batch.first, let batchStatus = BatchStatus(rawValue: try batchRow.string("status")),
-                let job = try self.connection.query("SELECT status FROM jobs WHERE id = \(key) FOR UPDATE").first,
+            let batchStatus = try BatchStore(connection: self.connection).lockStatus(key: batchKey)
+            guard let job = try self.connection.query(
+                    "SELECT status FROM jobs WHERE id = \(key) AND batch_id = \(batchKey) FOR UPDATE").first,
                 let status = JobStatus(rawValue: try job.string("status"))
             else { throw BatchError.notFound }
             _ = try JobTransitions.apply(action, to: status)

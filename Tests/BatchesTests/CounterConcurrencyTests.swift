@@ -50,8 +50,8 @@ struct CounterConcurrencyTests {
                                 UPDATE jobs SET status = \(status)
                                 WHERE id IN (SELECT id FROM jobs WHERE batch_id = \(batch.key) ORDER BY random() LIMIT 5)
                                 """)
-                        case 1: _ = try jobs.retry(key: job)
-                        case 2: _ = try jobs.cancel(key: job, reason: nil)
+                        case 1: _ = try jobs.retry(key: job, batchKey: batch.key)
+                        case 2: _ = try jobs.cancel(key: job, batchKey: batch.key, reason: nil)
                         default:
                             if client == 0, step == 99 {
                                 _ = try BatchStore(connection: connection).cancel(key: second.key, accountKey: account.key, reason: "stop")
