@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "Accounts", dependencies: ["PostgreSQL", "Time", "Money"]),
         .target(
             name: "Authentication",
-            dependencies: ["PostgreSQL", "Time", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["PostgreSQL", "Time", "Accounts", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Ingestion", dependencies: ["Spreadsheet", "Time", "Money"]),
         .target(name: "Batches", dependencies: ["PostgreSQL", "Time", "Money", "JSON", "Accounts", "Ingestion"]),
 

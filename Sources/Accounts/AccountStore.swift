@@ -151,28 +151,15 @@ public struct AccountStore {
     public func list(_ filter: AccountFilter, limit: Int, skip: Int) throws -> (accounts: [Account], total: Int) {
         let status = filter.status?.rawValue
         let plan = filter.planType?.rawValue
+        let matching: SQLQuery = """
+            WHERE (\(status)::text IS NULL OR status = \(status))
+              AND (\(plan)::text IS NULL OR plan_type = \(plan))
+              AND (\(filter.onlyKey)::bigint IS NULL OR id = \(filter.onlyKey))
+            """
         let rows = try self.connection.query(
-            """
-            SELECT \(literal: Account.columns), count(*) OVER () AS total
-            FROM accounts
-            WHERE (\(status)::text IS NULL OR status = \(status))
-              AND (\(plan)::text IS NULL OR plan_type = \(plan))
-              AND (\(filter.onlyKey)::bigint IS NULL OR id = \(filter.onlyKey))
-            ORDER BY created_at DESC, id DESC
-            LIMIT \(limit) OFFSET \(skip)
-            """)
-        if let first = rows.first {
-            return (try rows.map(Account.init(row:)), Int(try first.int("total")))
-        }
-        // The page is past the end: count separately.
-        let total = try self.connection.query(
-            """
-            SELECT count(*) AS total FROM accounts
-            WHERE (\(status)::text IS NULL OR status = \(status))
-              AND (\(plan)::text IS NULL OR plan_type = \(plan))
-              AND (\(filter.onlyKey)::bigint IS NULL OR id = \(filter.onlyKey))
-            """)[0].int("total")
-        return ([], Int(total))
+            "SELECT \(literal: Account.columns) FROM accounts \(matching) ORDER BY created_at DESC, id DESC LIMIT \(limit) OFFSET \(skip)")
+        let total = try self.connection.query("SELECT count(*) AS total FROM accounts \(matching)")[0].int("total")
+        return (try rows.map(Account.init(row:)), Int(total))
     }
 
     /// Applies `changes` (one UPDATE, so `updated_at` moves once) and records status changes in

@@ -230,19 +230,16 @@ public struct Ledger {
         entries: [LedgerEntry], total: Int
     ) {
         let typeName = type?.rawValue
+        let matching: SQLQuery = "WHERE t.account_id = \(accountKey) AND (\(typeName)::text IS NULL OR t.type = \(typeName))"
         let rows = try self.connection.query(
             """
             SELECT \(literal: LedgerEntry.columns)
             FROM credit_transactions t LEFT JOIN credit_holds h ON h.id = t.hold_id
-            WHERE t.account_id = \(accountKey) AND (\(typeName)::text IS NULL OR t.type = \(typeName))
+            \(matching)
             ORDER BY t.created_at DESC, t.id DESC
             LIMIT \(limit) OFFSET \(skip)
             """)
-        let total = try self.connection.query(
-            """
-            SELECT count(*) AS total FROM credit_transactions
-            WHERE account_id = \(accountKey) AND (\(typeName)::text IS NULL OR type = \(typeName))
-            """)[0].int("total")
+        let total = try self.connection.query("SELECT count(*) AS total FROM credit_transactions t \(matching)")[0].int("total")
         return (try rows.map(LedgerEntry.init(row:)), Int(total))
     }
 }

@@ -1,3 +1,4 @@
+import Accounts
 import Crypto
 import FoundationEssentials
 import PostgreSQL
@@ -53,23 +54,17 @@ public enum APIKey {
             }
     }
 
+    /// Base64url (RFC 4648 §5) without padding.
     static func base64URL(_ bytes: [UInt8]) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-        var output = ""
-        var index = 0
-        while index + 3 <= bytes.count {
-            let value = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
-            for shift in [18, 12, 6, 0] { output.append(alphabet[Int(value >> UInt32(shift) & 63)]) }
-            index += 3
-        }
-        let rest = bytes.count - index
-        if rest > 0 {
-            var value = UInt32(bytes[index]) << 16
-            if rest == 2 { value |= UInt32(bytes[index + 1]) << 8 }
-            let characters = rest == 1 ? 2 : 3
-            for shift in [18, 12, 6].prefix(characters) { output.append(alphabet[Int(value >> UInt32(shift) & 63)]) }
-        }
-        return output
+        let standard = Data(bytes).base64EncodedString()
+        return String(standard.compactMap { character -> Character? in
+            switch character {
+            case "+": return "-"
+            case "/": return "_"
+            case "=": return nil
+            default: return character
+            }
+        })
     }
 }
 
@@ -107,10 +102,10 @@ public struct KeyStore {
         let key = APIKey.generate()
         var accountKey: Int64?
         if let account {
-            guard let row = try self.connection.query(
-                "SELECT id FROM accounts WHERE account_id = \(account) OR object_id = \(account)"
-            ).first else { throw KeyStoreError.unknownAccount(account) }
-            accountKey = try row.int("id")
+            guard let found = try AccountStore(connection: self.connection).find(account) else {
+                throw KeyStoreError.unknownAccount(account)
+            }
+            accountKey = found.key
         }
         try self.connection.query(
             """
