@@ -7,6 +7,8 @@ import CLibPQ
 public struct CopyRows: Sendable {
     var bytes: [UInt8] = []
     private var fieldsInRow = 0
+    /// Reused for array literals, so a row allocates nothing of its own.
+    private var scratch: [UInt8] = []
 
     init(reservingBytes capacity: Int) {
         self.bytes.reserveCapacity(capacity)
@@ -24,22 +26,13 @@ public struct CopyRows: Sendable {
         self.append(escaping: value.utf8)
     }
 
-    /// Appends one text[] field, `{"a","b"}`, without building the literal as a String first.
+    /// Appends one text[] field: the array literal, in COPY's escaping.
     public mutating func field(array values: [String]) {
         if self.fieldsInRow > 0 { self.bytes.append(UInt8(ascii: "\t")) }
         self.fieldsInRow += 1
-        self.bytes.append(UInt8(ascii: "{"))
-        for (index, value) in values.enumerated() {
-            if index > 0 { self.bytes.append(UInt8(ascii: ",")) }
-            self.bytes.append(UInt8(ascii: "\""))
-            for byte in value.utf8 {
-                // Array syntax escapes quote and backslash with a backslash; COPY then escapes backslashes again.
-                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { self.append(escaping: CollectionOfOne(UInt8(ascii: "\\"))) }
-                self.append(escaping: CollectionOfOne(byte))
-            }
-            self.bytes.append(UInt8(ascii: "\""))
-        }
-        self.bytes.append(UInt8(ascii: "}"))
+        self.scratch.removeAll(keepingCapacity: true)
+        PostgresArray.appendLiteral(values, to: &self.scratch)
+        self.append(escaping: self.scratch)
     }
 
     /// Text in COPY's escaping: backslash, tab, newline and carriage return are written as escapes.

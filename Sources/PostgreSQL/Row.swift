@@ -238,16 +238,23 @@ public enum PostgresArray {
 
     /// The literal for a one-dimensional array of text values, every element quoted.
     public static func literal(_ values: [String]) -> String {
-        var literal = "{"
+        var bytes: [UInt8] = []
+        self.appendLiteral(values, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the literal of `values` (`{"a","b\"c"}`) to `bytes`.
+    public static func appendLiteral(_ values: [String], to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "{"))
         for (index, value) in values.enumerated() {
-            if index > 0 { literal += "," }
-            literal += "\""
-            for character in value.unicodeScalars {
-                if character == "\\" || character == "\"" { literal += "\\" }
-                literal.unicodeScalars.append(character)
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(UInt8(ascii: "\""))
+            for byte in value.utf8 {
+                if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") { bytes.append(UInt8(ascii: "\\")) }
+                bytes.append(byte)
             }
-            literal += "\""
+            bytes.append(UInt8(ascii: "\""))
         }
-        return literal + "}"
+        bytes.append(UInt8(ascii: "}"))
     }
 }
