@@ -2,7 +2,7 @@ import Time
 
 /// Excel's date serial numbers: days since the epoch of the workbook's date system, the time of day
 /// in the fraction.
-enum ExcelSerialDate {
+public enum ExcelSerialDate {
     /// 1899-12-30 and 1904-01-01, as days since 1970-01-01.
     private static let epoch1900: Int64 = -25_569
     private static let epoch1904: Int64 = -24_107
@@ -14,7 +14,7 @@ enum ExcelSerialDate {
     /// the cell stays a number. In the 1900 system Excel counts the fictitious 1900-02-29 (serial 60),
     /// so serials 1–59 are 1900-01-01 + (serial − 1), 60 stays a number, and from 61 on the count from
     /// 1899-12-30 is right.
-    static func date(serial: Double, system: DateSystem) -> CivilDate? {
+    public static func date(serial: Double, system: DateSystem) -> CivilDate? {
         guard serial.isFinite, serial >= 0, serial < Double(Int32.max) else { return nil }
         let days = Int(serial.rounded(.down))
         switch system {

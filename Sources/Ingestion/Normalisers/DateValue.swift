@@ -34,22 +34,17 @@ public enum DateValue {
         return date
     }
 
-    /// The dates that serial 0 would be: in the 1900 system before and after the fictitious 1900-02-29.
-    private static let excel1900DayZero = CivilDate(year: 1899, month: 12, day: 31)!
-    private static let excel1900DayZeroAfterLeapDay = CivilDate(year: 1899, month: 12, day: 30)!
-    private static let excel1904DayZero = CivilDate(year: 1904, month: 1, day: 1)!
-
+    /// Excel's own reading of a serial (`ExcelSerialDate`), refused below 1 and at the fictitious
+    /// 1900-02-29 rather than passed on as a number.
     private static func date(serial: Double, dateSystem: DateSystem) throws(ValueError) -> CivilDate {
-        guard serial >= 1, serial < 2_958_466 else { throw ValueError("not a date:", quoting: plainDecimal(serial)) }
-        let days = Int(serial)
-        switch dateSystem {
-        case .excel1900:
-            // Lotus 1-2-3 took 1900 for a leap year and Excel kept it: serial 60 is 1900-02-29, a day that never was.
-            if days == 60 { throw ValueError("impossible date 29/02/1900 (Excel serial 60)") }
-            return days < 60 ? excel1900DayZero.adding(days: days) : excel1900DayZeroAfterLeapDay.adding(days: days)
-        case .excel1904:
-            return excel1904DayZero.adding(days: days)
+        // Lotus 1-2-3 took 1900 for a leap year and Excel kept it: serial 60 is 1900-02-29, a day that never was.
+        if dateSystem == .excel1900, serial >= 60, serial < 61 {
+            throw ValueError("impossible date 29/02/1900 (Excel serial 60)")
         }
+        guard serial >= 1, let date = ExcelSerialDate.date(serial: serial, system: dateSystem) else {
+            throw ValueError("not a date:", quoting: plainDecimal(serial))
+        }
+        return date
     }
 
     private static func date(text: String, dateSystem: DateSystem) throws(ValueError) -> CivilDate {
