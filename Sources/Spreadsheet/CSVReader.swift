@@ -24,6 +24,8 @@ enum CSVReader {
         var line = 1
         /// The ordinal of the record being read (the header is 1).
         var ordinal = 0
+        /// The previous record's width, to size the next one's cells at once.
+        var lastRecordWidth = 0
         var scratch: [UInt8] = []
         var decodingScratch: [UInt8] = []
 
@@ -89,15 +91,11 @@ enum CSVReader {
         /// Reads the record at `position` and moves past its line end.
         private mutating func readRecord() throws -> [Cell] {
             var cells: [Cell] = []
+            cells.reserveCapacity(self.lastRecordWidth)
             var column = 0
+            defer { self.lastRecordWidth = cells.count }
             while true {
-                let cell = try self.readField()
-                if !cell.isEmpty || column < self.limits.maxColumns {
-                    guard column < self.limits.maxColumns else {
-                        throw SpreadsheetError.beyondColumnLimit(row: self.ordinal, limit: self.limits.maxColumns)
-                    }
-                    cells.append(cell)
-                }
+                try cells.place(try self.readField(), at: column, row: self.ordinal, maxColumns: self.limits.maxColumns)
                 column += 1
                 guard self.position < self.bytes.count else { return cells }
                 let byte = self.bytes[self.position]

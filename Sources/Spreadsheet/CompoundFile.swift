@@ -13,7 +13,7 @@ struct CompoundFile {
         fileprivate let size: Int
     }
 
-    private static let signature: [UInt8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]
+    static let signature: [UInt8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]
     private static let headerSize = 512
     private static let headerDIFATEntries = 109
     private static let endOfChain: UInt32 = 0xFFFF_FFFE

@@ -6,14 +6,13 @@ public enum SpreadsheetFormat: String, Sendable {
 /// Tells the format from the bytes (never from the file name, which a client controls).
 enum FormatDetection {
     private static let zipSignature: [UInt8] = [0x50, 0x4B, 0x03, 0x04]
-    private static let compoundFileSignature: [UInt8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]
     private static let pdfSignature = Array("%PDF-".utf8)
     /// How much of a text file is looked at.
     static let textSampleBytes = 64 * 1024
 
     static func detect(_ bytes: [UInt8]) -> SpreadsheetFormat? {
         if bytes.starts(with: Self.zipSignature) { return Self.isWorkbookZIP(bytes) ? .xlsx : nil }
-        if bytes.starts(with: Self.compoundFileSignature) { return .xls }
+        if bytes.starts(with: CompoundFile.signature) { return .xls }
         if bytes.starts(with: Self.pdfSignature) { return nil }
         return Self.looksLikeText(bytes.prefix(Self.textSampleBytes)) ? .csv : nil
     }

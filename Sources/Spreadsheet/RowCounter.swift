@@ -17,8 +17,23 @@ struct RowCounter {
             let dataRows = max(0, self.maxRows - 1)  // the header is a row, not data
             throw SpreadsheetError(.tooManyRows, "The file has more than \(dataRows) data row\(dataRows == 1 ? "" : "s")")
         }
-        var cells = cells
-        cells.removeSubrange((lastValue + 1)...)
-        return cells
+        return lastValue + 1 == cells.count ? cells : Array(cells[...lastValue])
+    }
+}
+
+extension [Cell] {
+    /// Puts `cell` in `column` (0-based), padding with empty cells. Past `maxColumns` an empty cell
+    /// is dropped and any other is `.beyondColumnLimit`: the same rule for every reader.
+    mutating func place(_ cell: Cell, at column: Int, row: Int, maxColumns: Int) throws(SpreadsheetError) {
+        guard column < maxColumns else {
+            if cell.isEmpty { return }
+            throw .beyondColumnLimit(row: row, limit: maxColumns)
+        }
+        if column < self.count {
+            self[column] = cell
+        } else {
+            self.append(contentsOf: repeatElement(.empty, count: column - self.count))
+            self.append(cell)
+        }
     }
 }

@@ -129,13 +129,7 @@ struct SheetXMLScanner {
 
     private func store(_ cell: Cell, column: Int, row: Int, in cells: inout [Cell]) throws(SpreadsheetError) {
         if case .empty = cell { return }
-        guard column < self.maxColumns else { throw .beyondColumnLimit(row: row, limit: self.maxColumns) }
-        if column < cells.count {
-            cells[column] = cell
-        } else {
-            while cells.count < column { cells.append(.empty) }
-            cells.append(cell)
-        }
+        try cells.place(cell, at: column, row: row, maxColumns: self.maxColumns)
     }
 
     private mutating func cell(

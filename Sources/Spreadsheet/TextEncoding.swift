@@ -6,15 +6,25 @@ enum TextEncoding {
     case windows1252
 
     static func detect(_ bytes: UnsafeBufferPointer<UInt8>) -> TextEncoding {
-        var iterator = bytes.makeIterator()
-        var decoder = Unicode.UTF8()
-        while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue: continue
-            case .emptyInput: return .utf8
-            case .error: return .windows1252
+        // Nearly every byte of a contact list is ASCII: skip it eight bytes at a time and decode
+        // only where a byte has its high bit set.
+        let raw = UnsafeRawBufferPointer(bytes)
+        var index = 0
+        while index < bytes.count {
+            if index + 8 <= bytes.count, raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                index += 8
+                continue
             }
+            if bytes[index] < 0x80 {
+                index += 1
+                continue
+            }
+            var iterator = UnsafeBufferPointer(rebasing: bytes[index..<min(bytes.count, index + 4)]).makeIterator()
+            var parser = Unicode.UTF8.ForwardParser()
+            guard case .valid(let scalar) = parser.parseScalar(from: &iterator) else { return .windows1252 }
+            index += scalar.count
         }
+        return .utf8
     }
 
     /// Windows-1252's characters for 0x80–0x9F; the five bytes it leaves undefined keep their

@@ -13,16 +13,12 @@ enum XLSReader {
     static let excel95 = SpreadsheetError.corrupt("Excel 5.0/95 workbooks are not supported; save as .xlsx")
 
     static func read(_ bytes: [UInt8], limits: SpreadsheetLimits, visit: (SheetRow) throws -> Void) throws {
-        let workbook: [UInt8]
-        do {
-            workbook = try bytes.withUnsafeBufferPointer { file throws(SpreadsheetError) in
-                let compoundFile = try CompoundFile(file)
-                if let stream = try compoundFile.stream(named: "Workbook") { return try compoundFile.read(stream) }
-                throw try compoundFile.stream(named: "Book") == nil ? Self.damaged : Self.excel95
-            }
-        } catch {
+        let workbook = try bytes.withUnsafeBufferPointer { file throws(SpreadsheetError) in
+            let compoundFile = try CompoundFile(file)
+            if let stream = try compoundFile.stream(named: "Workbook") { return try compoundFile.read(stream) }
+            if try compoundFile.stream(named: "Book") != nil { throw Self.excel95 }
             // A password-protected .xlsx is an OLE2 file too, holding an `EncryptedPackage` stream.
-            throw Self.isEncryptedOOXML(bytes) ? Self.encryptedWorkbook : error
+            throw try compoundFile.stream(named: "EncryptedPackage") != nil ? Self.encryptedWorkbook : Self.damaged
         }
         try workbook.withUnsafeBufferPointer { stream in
             let globals = try BIFFWorkbookGlobals(stream, limits: limits)
@@ -68,14 +64,6 @@ enum XLSReader {
         }
         try rows.finish(counter: &counter, visit: visit)
     }
-
-    private static func isEncryptedOOXML(_ bytes: [UInt8]) -> Bool {
-        let name = Array("EncryptedPackage".utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
-        guard bytes.count >= name.count else { return false }
-        return (0...(bytes.count - name.count)).contains { start in
-            bytes[start] == name[0] && bytes[start..<(start + name.count)].elementsEqual(name)
-        }
-    }
 }
 
 /// Builds one row at a time from cells that arrive in row order (columns in any order), padding
@@ -98,14 +86,7 @@ private struct RowAssembler {
             try self.finish(counter: &counter, visit: visit)
             self.row = row
         }
-        guard column < self.maxColumns else {
-            if cell.isEmpty { return }
-            throw SpreadsheetError.beyondColumnLimit(row: row + 1, limit: self.maxColumns)
-        }
-        if column >= self.cells.count {
-            self.cells.append(contentsOf: repeatElement(.empty, count: column + 1 - self.cells.count))
-        }
-        self.cells[column] = cell
+        try self.cells.place(cell, at: column, row: row + 1, maxColumns: self.maxColumns)
     }
 
     /// Hands out the row being built, if any.
