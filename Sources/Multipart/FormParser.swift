@@ -1,11 +1,10 @@
 /// Walks a body from delimiter to delimiter, turning each part into a text field or a file within the limits.
 struct FormParser {
-    let body: [UInt8]
     let limits: MultipartLimits
     let scanner: DelimiterScanner
+    var body: [UInt8] { self.scanner.body }
 
     init(body: [UInt8], boundary: [UInt8], limits: MultipartLimits) {
-        self.body = body
         self.limits = limits
         self.scanner = DelimiterScanner(body: body, boundary: boundary)
     }

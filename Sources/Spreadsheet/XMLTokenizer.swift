@@ -20,11 +20,10 @@ struct XMLTokenizer {
     }
 
     let bytes: UnsafeBufferPointer<UInt8>
-    private(set) var position: Int
+    private var position = 0
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>, from position: Int = 0) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
-        self.position = position
     }
 
     mutating func next() throws(SpreadsheetError) -> Token? {

@@ -30,6 +30,10 @@ struct ZIPArchive {
     let bytes: [UInt8]
     /// By lower-cased name: OPC part names are case-insensitive (some writers say `SharedStrings.xml`).
     private let entries: [String: Entry]
+    /// How much inflated data `extract` hands over at a time.
+    static let chunkSize = 128 * 1024
+    /// The largest part read whole (workbook, relationships, styles).
+    static let maxWholePartBytes = 16 << 20
 
     init(_ bytes: [UInt8]) throws(SpreadsheetError) {
         self.bytes = bytes
@@ -46,7 +50,7 @@ struct ZIPArchive {
     /// them against `budget`. Errors thrown by `consume` come out unchanged; when it returns normally
     /// to the end, the CRC and length are checked.
     func extract(
-        _ entry: Entry, budget: inout DecompressionBudget, chunkSize: Int = 128 * 1024,
+        _ entry: Entry, budget: inout DecompressionBudget,
         consume: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws {
         guard !entry.isEncrypted else {
@@ -61,7 +65,7 @@ struct ZIPArchive {
             let end = entry.dataOffset + entry.compressedSize
             try self.bytes.withUnsafeBufferPointer { buffer in
                 while offset < end {
-                    let piece = UnsafeBufferPointer(rebasing: buffer[offset..<min(end, offset + chunkSize)])
+                    let piece = UnsafeBufferPointer(rebasing: buffer[offset..<min(end, offset + Self.chunkSize)])
                     try budget.add(piece.count)
                     checksum.update(piece)
                     try consume(piece)
@@ -70,7 +74,7 @@ struct ZIPArchive {
             }
             produced = entry.compressedSize
         case 8:  // deflate
-            produced = try self.inflate(entry, budget: &budget, checksum: &checksum, chunkSize: chunkSize, consume: consume)
+            produced = try self.inflate(entry, budget: &budget, checksum: &checksum, consume: consume)
         default:
             throw SpreadsheetError.damagedWorkbook("\(entry.name) uses a compression method other than deflate")
         }
@@ -80,8 +84,9 @@ struct ZIPArchive {
     }
 
     /// The whole inflated entry, for the small parts (workbook, relationships, styles), which are
-    /// refused beyond `maxBytes`.
-    func read(_ entry: Entry, budget: inout DecompressionBudget, maxBytes: Int = 16 << 20) throws -> [UInt8] {
+    /// refused beyond `maxWholePartBytes`.
+    func read(_ entry: Entry, budget: inout DecompressionBudget) throws -> [UInt8] {
+        let maxBytes = Self.maxWholePartBytes
         let tooLarge = SpreadsheetError.tooLarge(
             "The workbook's part \(entry.name) is larger than \(describeByteCount(maxBytes))")
         guard entry.uncompressedSize <= maxBytes else { throw tooLarge }
@@ -101,14 +106,14 @@ struct ZIPArchive {
 
     /// Returns the number of bytes produced.
     private func inflate(
-        _ entry: Entry, budget: inout DecompressionBudget, checksum: inout CRC32, chunkSize: Int,
+        _ entry: Entry, budget: inout DecompressionBudget, checksum: inout CRC32,
         consume: (UnsafeBufferPointer<UInt8>) throws -> Void
     ) throws -> Int {
         let compressed = entry.dataOffset..<(entry.dataOffset + entry.compressedSize)
         var produced = 0
         do {
             _ = try Data.decompress(
-                size: Int64(entry.compressedSize), bufferSize: chunkSize, skipCRC32: true,
+                size: Int64(entry.compressedSize), bufferSize: Self.chunkSize, skipCRC32: true,
                 provider: { position, _ in
                     // zlib is always told the chunk is `chunkSize` long, so every chunk is: past the
                     // entry's end it is padded with zeros (never valid deflate data), and asking again
@@ -117,8 +122,8 @@ struct ZIPArchive {
                     guard start < compressed.upperBound else {
                         throw SpreadsheetError.damagedWorkbook("the compressed data of \(entry.name) ends early")
                     }
-                    var chunk = Data(count: chunkSize)
-                    let available = min(chunkSize, compressed.upperBound - start)
+                    var chunk = Data(count: Self.chunkSize)
+                    let available = min(Self.chunkSize, compressed.upperBound - start)
                     self.bytes.withUnsafeBufferPointer { source in
                         chunk.withUnsafeMutableBytes { target in
                             target.copyMemory(from: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: source[start..<(start + available)])))
