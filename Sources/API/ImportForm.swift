@@ -95,32 +95,22 @@ struct ImportForm {
 /// Typed access to multipart text fields, collecting problems.
 private struct FormReader {
     let form: MultipartForm
-    private var problems: [HTTPError.FieldError] = []
-    private var read: Set<String> = ["file"]
+    private var problems = FieldProblems()
 
     init(form: MultipartForm) {
         self.form = form
+        self.problems.markRead("file")
     }
 
     mutating func problem(_ field: String, _ message: String) {
-        self.problems.append(.init(field: field, message: message))
+        self.problems.add(field, message)
     }
 
     /// A trimmed value; empty counts as absent (browsers send every input, filled or not).
     mutating func text(_ name: String, maxLength: Int) -> String? {
-        self.read.insert(name)
+        self.problems.markRead(name)
         guard let raw = self.form.value(name) else { return nil }
-        let text = String(raw.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
-        if text.isEmpty { return nil }
-        if text.count > maxLength {
-            self.problem(name, "must be at most \(maxLength) characters")
-            return nil
-        }
-        if text.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" && $0 != "\t" && $0 != "\r" }) {
-            self.problem(name, "must not contain control characters")
-            return nil
-        }
-        return text
+        return self.problems.text(name, raw, maxLength: maxLength, allowingLineBreaks: true)
     }
 
     mutating func boolean(_ name: String) -> Bool? {
@@ -172,10 +162,6 @@ private struct FormReader {
     }
 
     func finish() throws(HTTPError) {
-        var problems = self.problems
-        for name in self.form.fieldNames where !self.read.contains(name) {
-            problems.append(.init(field: name, message: "is not a known field"))
-        }
-        if !problems.isEmpty { throw HTTPError.validation(problems) }
+        try self.problems.finish(fieldNames: self.form.fieldNames)
     }
 }

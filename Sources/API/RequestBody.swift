@@ -3,12 +3,53 @@ import JSON
 import Money
 import Routing
 
+/// What reading a request's fields found wrong, and which fields were read: shared by JSON bodies
+/// (`RequestBody`) and upload forms (`ImportForm`).
+struct FieldProblems {
+    private var problems: [HTTPError.FieldError] = []
+    private var read: Set<String> = []
+
+    mutating func add(_ field: String, _ message: String) {
+        self.problems.append(HTTPError.FieldError(field: field, message: message))
+    }
+
+    mutating func markRead(_ name: String) { self.read.insert(name) }
+
+    /// Throws every problem, plus one for each field nobody read (a typo must not pass silently).
+    func finish(fieldNames: some Sequence<String>) throws(HTTPError) {
+        var problems = self.problems
+        for name in fieldNames where !self.read.contains(name) {
+            problems.append(HTTPError.FieldError(field: name, message: "is not a known field"))
+        }
+        if !problems.isEmpty { throw HTTPError.validation(problems) }
+    }
+
+    /// `raw` trimmed of white space; nil when nothing is left or when it is refused (too long, or
+    /// with control characters: PostgreSQL text cannot hold NUL). Forms allow line breaks and tabs
+    /// (a description typed in a text area); JSON fields do not.
+    mutating func text(_ name: String, _ raw: String, maxLength: Int, allowingLineBreaks: Bool) -> String? {
+        let text = String(raw.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+        if text.isEmpty { return nil }
+        guard text.count <= maxLength else {
+            self.add(name, "must be at most \(maxLength) characters")
+            return nil
+        }
+        let refused = text.unicodeScalars.contains { scalar in
+            (scalar.value < 0x20 || scalar.value == 0x7F) && !(allowingLineBreaks && (scalar == "\n" || scalar == "\t" || scalar == "\r"))
+        }
+        guard !refused else {
+            self.add(name, "must not contain control characters")
+            return nil
+        }
+        return text
+    }
+}
+
 /// A JSON object request body, read field by field. Problems are collected, not thrown one at a
 /// time, so a client sees every invalid field at once; `finish()` also refuses unknown fields.
 struct RequestBody {
     let object: JSONObject
-    private var problems: [HTTPError.FieldError] = []
-    private var read: Set<String> = []
+    private var problems = FieldProblems()
 
     init(object: JSONObject) {
         self.object = object
@@ -37,11 +78,11 @@ struct RequestBody {
     func has(_ name: String) -> Bool { self.object[name] != nil }
 
     mutating func problem(_ field: String, _ message: String) {
-        self.problems.append(HTTPError.FieldError(field: field, message: message))
+        self.problems.add(field, message)
     }
 
     private mutating func value(_ name: String, required: Bool) -> JSON? {
-        self.read.insert(name)
+        self.problems.markRead(name)
         guard let value = self.object[name], value != .null else {
             if required { self.problem(name, "is required") }
             return nil
@@ -56,21 +97,11 @@ struct RequestBody {
             self.problem(name, "must be a string")
             return nil
         }
-        let text = String(raw.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
-        if text.isEmpty {
-            if required { self.problem(name, "must not be empty") }
+        if required, raw.allSatisfy(\.isWhitespace) {
+            self.problem(name, "must not be empty")
             return nil
         }
-        guard text.count <= maxLength else {
-            self.problem(name, "must be at most \(maxLength) characters")
-            return nil
-        }
-        // PostgreSQL text cannot hold NUL, and no field here wants line breaks or other controls.
-        guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
-            self.problem(name, "must not contain control characters")
-            return nil
-        }
-        return text
+        return self.problems.text(name, raw, maxLength: maxLength, allowingLineBreaks: false)
     }
 
     /// An exact amount (at most 4 decimals), read from the digits the client sent.
@@ -138,13 +169,9 @@ struct RequestBody {
         return value
     }
 
-    /// Throws the collected problems, and refuses fields nobody read (a typo must not pass silently).
+    /// Throws the collected problems, and refuses fields nobody read.
     func finish() throws(HTTPError) {
-        var problems = self.problems
-        for key in self.object.keys where !self.read.contains(key) {
-            problems.append(HTTPError.FieldError(field: key, message: "is not a known field"))
-        }
-        if !problems.isEmpty { throw HTTPError.validation(problems) }
+        try self.problems.finish(fieldNames: self.object.keys)
     }
 }
 
