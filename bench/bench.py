@@ -71,8 +71,8 @@ class Stacks:
 
     def _start(self):
         run(STACK, "start", str(self.state), env=self.env, stdout=subprocess.DEVNULL)
-        database_url = run(STACK, "database-url", str(self.state), env=self.env, capture_output=True,
-                           text=True).stdout.strip()
+        self.url = run(STACK, "database-url", str(self.state), env=self.env, capture_output=True,
+                       text=True).stdout.strip()
         binary = self.reference / "reference_responder"
         flags = run("pkg-config", "--cflags", "--libs", "fcgi", "libpq", "libcrypto", capture_output=True,
                     text=True).stdout.split()
@@ -80,20 +80,23 @@ class Stacks:
         socket = self.reference / "run" / "fcgi.sock"
         run("spawn-fcgi", "-F", str(POOL_SIZE), "-s", str(socket), "-M", "0666",
             "-P", str(self.reference / "run" / "reference.pids"), "--", str(binary),
-            env={"DATABASE_URL": database_url}, stdout=subprocess.DEVNULL)
+            env={"DATABASE_URL": self.url}, stdout=subprocess.DEVNULL)
         run(STACK, "nginx-start", str(self.reference),
             env={**self.env, "HTTP_PORT": REFERENCE_PORT, "FCGI_SOCKET": str(socket)})
         # An admin key and an account for B1's account read.
-        self.admin_key = run(str(ROOT / ".build" / "release" / "speechai"), "keys", "create", "--admin",
-                             env={"DATABASE_URL": database_url}, capture_output=True, text=True).stdout.strip()
-        body = json.dumps({"account_id": "bench-b1", "account_name": "Benchmark", "contact_name": "Bench",
-                           "contact_email": "bench@example.cl", "initial_credits": 100})
-        run("curl", "-fsS", "-o", "/dev/null", "-H", f"Authorization: Bearer {self.admin_key}",
-            "-H", "Content-Type: application/json", "-d", body, f"http://127.0.0.1:{OUR_PORT}/api/v1/accounts")
+        self.admin_key = run(STACK, "admin-key", str(self.state), env=self.env, capture_output=True,
+                             text=True).stdout.strip()
+        self.create_account("bench-b1", credits=100)
         return self
 
     def database_url(self):
-        return run(STACK, "database-url", str(self.state), env=self.env, capture_output=True, text=True).stdout.strip()
+        return self.url
+
+    def create_account(self, account_id, credits):
+        body = json.dumps({"account_id": account_id, "account_name": "Benchmark", "contact_name": "Bench",
+                           "contact_email": "bench@example.cl", "initial_credits": credits})
+        run("curl", "-fsS", "-o", "/dev/null", "-H", f"Authorization: Bearer {self.admin_key}",
+            "-H", "Content-Type: application/json", "-d", body, f"http://127.0.0.1:{OUR_PORT}/api/v1/accounts")
 
     def pg_socket(self):
         return os.path.realpath(self.state / "pg"), PG_PORT
@@ -230,10 +233,7 @@ def b4(stacks, rows=100_000):
     for name in ("contacts.xlsx", "contacts.xls", "contacts.csv"):
         path = directory / name
         account = f"bench-b4-{path.suffix[1:]}"
-        body = json.dumps({"account_id": account, "account_name": "Benchmark", "contact_name": "Bench",
-                           "contact_email": "bench@example.cl", "initial_credits": 10_000_000})
-        run("curl", "-fsS", "-o", "/dev/null", "-H", f"Authorization: Bearer {stacks.admin_key}",
-            "-H", "Content-Type: application/json", "-d", body, f"http://127.0.0.1:{OUR_PORT}/api/v1/accounts")
+        stacks.create_account(account, credits=10_000_000)
         preview_seconds, preview = b4_upload(stacks, "preview", path, account)
         create_seconds, created = b4_upload(stacks, "create", path, account)
         ours, ours_rss = min(b4_ours(path) for _ in range(3))
@@ -241,6 +241,12 @@ def b4(stacks, rows=100_000):
         results.append((name, preview["preview"]["total_rows"], created["jobs_created"], preview_seconds,
                         create_seconds, ours, reference, ours_rss))
     return results, worker_peak_rss_mb(stacks)
+
+
+def print_table(header, rows):
+    widths = [max(len(str(row[i])) for row in rows + [header]) for i in range(len(header))]
+    for row in [header, tuple("-" * w for w in widths)] + rows:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)))
 
 
 def main():
@@ -265,9 +271,7 @@ def main():
         if "B4" in only:
             b4_rows, worker_rss = b4(stacks)
     header = ("benchmark", "ours", "p99", "errors", "C reference", "ref p99", "ratio", "target met")
-    widths = [max(len(str(row[i])) for row in rows + [header]) for i in range(len(header))]
-    for row in [header, tuple("-" * w for w in widths)] + rows:
-        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)))
+    print_table(header, rows)
     print("targets: B1 ratio >= 0.8, p99 <= 10 ms, zero errors; B2 ratio >= 0.7 with the invariants holding")
     print(f"ledger invariants after B2 (sql/reports/ledger_reconciliation.sql): {ledger_state}")
     if b4_rows:
@@ -279,9 +283,7 @@ def main():
             met = create <= 3 and ours <= reference and worker_rss <= 150
             table.append((name, f"{total:,}", f"{jobs:,}", f"{preview:.2f} s", f"{create:.2f} s", f"{ours:.3f} s",
                           f"{reference:.3f} s", f"{reference / ours:.2f}", f"{rss:.0f} MB", "yes" if met else "no"))
-        widths = [max(len(str(row[i])) for row in table + [header]) for i in range(len(header))]
-        for row in [header, tuple("-" * w for w in widths)] + table:
-            print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)))
+        print_table(header, table)
         print(f"pool workers' peak RSS after B4 (VmHWM): {worker_rss:.0f} MB")
         print("targets: create <= 3 s; our parse not slower than the reference (python-calamine; Python's csv "
               "module for .csv, which calamine does not read); worker peak RSS <= 150 MB")
