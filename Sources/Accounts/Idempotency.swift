@@ -21,16 +21,14 @@ public struct IdempotencyStore {
     /// Claims `key` in `scope` inside the caller's transaction. A concurrent request with the same
     /// key waits here until the first one commits, then replays its response: the work runs once.
     public func claim(scope: String, key: String, requestHash: String) throws -> Claim {
-        try self.connection.query(
-            """
-            DELETE FROM idempotency_keys
-            WHERE scope = \(scope) AND key = \(key) AND created_at < now() - interval '24 hours'
-            """)
+        // A key older than 24 hours is free again: the stale row is taken over in the same statement.
         let inserted = try self.connection.query(
             """
             INSERT INTO idempotency_keys (scope, key, request_hash, response_status, response_body)
             VALUES (\(scope), \(key), \(requestHash), 0, '')
-            ON CONFLICT DO NOTHING
+            ON CONFLICT (scope, key) DO UPDATE
+                SET request_hash = EXCLUDED.request_hash, response_status = 0, response_body = '', created_at = now()
+                WHERE idempotency_keys.created_at < now() - interval '24 hours'
             RETURNING 1 AS claimed
             """)
         if !inserted.isEmpty { return .new }
