@@ -19,6 +19,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "Tests" / "e2e"))
+from hostile_inputs import shared_strings_bomb, single_rut_csv, wide_object  # noqa: E402
 STACK = str(ROOT / "scripts" / "stack.sh")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
@@ -243,6 +245,59 @@ def b4(stacks, rows=100_000):
     return results, worker_peak_rss_mb(stacks)
 
 
+def post_seconds(stacks, path, data, headers, files=None, repeat=3):
+    """The median seconds of `repeat` POSTs through nginx, and the last status."""
+    import requests
+    times = []
+    status = None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = requests.post(f"http://127.0.0.1:{OUR_PORT}{path}", data=data, headers=headers, files=files,
+                                 timeout=300)
+        times.append(time.perf_counter() - started)
+        status = response.status_code
+    return sorted(times)[len(times) // 2], status
+
+
+def hardening(stacks):
+    """H: the hostile inputs of the hardening issue. An 80,000-key JSON body (with and without a key),
+    an 80,000-row list of one RUT beside an ordinary 80,000-row list, and a shared-strings bomb that
+    inflates to 512 MB, with the workers' peak memory."""
+    results = []
+    body = wide_object(80_000)
+    json_type = {"Content-Type": "application/json"}
+    admin = {"Authorization": f"Bearer {stacks.admin_key}", **json_type}
+    seconds, status = post_seconds(stacks, "/api/v1/accounts", body, json_type)
+    results.append((f"80,000-key body ({len(body) / 1024:.0f} KB), no key", f"{seconds * 1000:.1f} ms", str(status)))
+    seconds, status = post_seconds(stacks, "/api/v1/accounts", body, admin)
+    results.append((f"80,000-key body ({len(body) / 1024:.0f} KB), admin key", f"{seconds * 1000:.1f} ms", str(status)))
+
+    stacks.create_account("bench-h", credits=10_000_000)
+    directory = stacks.state / "h"
+    run("python3", str(ROOT / "bench" / "generate_workbook.py"), "--rows", "80000", "--out", str(directory),
+        stdout=subprocess.DEVNULL)
+    upload = "/api/v1/batches/excel/preview"
+    auth = {"Authorization": f"Bearer {stacks.admin_key}"}
+    for label, content in (("80,000-row list, ordinary", (directory / "contacts.csv").read_bytes()),
+                           ("80,000-row list, one RUT", single_rut_csv(80_000))):
+        seconds, status = post_seconds(stacks, upload, {"account_id": "bench-h"}, auth,
+                                       files={"file": ("list.csv", content)})
+        results.append((f"preview, {label}", f"{seconds:.2f} s", str(status)))
+
+    run(STACK, "pool-stop", str(stacks.state), env=stacks.env)
+    run(STACK, "pool-start", str(stacks.state), env=stacks.env, stdout=subprocess.DEVNULL)
+    time.sleep(1)
+    baseline = worker_peak_rss_mb(stacks)
+    bomb = shared_strings_bomb(inflated_bytes=512 << 20)
+    seconds, status = post_seconds(stacks, upload, {"account_id": "bench-h"}, auth,
+                                   files={"file": ("bomb.xlsx", bomb)}, repeat=POOL_SIZE)
+    results.append((f"shared-strings bomb ({len(bomb) / 1024:.0f} KB -> 512 MB), sent {POOL_SIZE} times",
+                    f"{seconds:.2f} s", str(status)))
+    results.append(("workers' peak RSS (VmHWM) before / after the bombs", f"{baseline:.0f} MB / "
+                    f"{worker_peak_rss_mb(stacks):.0f} MB", "-"))
+    return results
+
+
 def print_table(header, rows):
     widths = [max(len(str(row[i])) for row in rows + [header]) for i in range(len(header))]
     for row in [header, tuple("-" * w for w in widths)] + rows:
@@ -253,8 +308,9 @@ def main():
     print(f"make bench — {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
           f"{os.cpu_count()} cores; wrk -c{CONNECTIONS} {SECONDS}s x {ROUNDS} rounds, pool of {POOL_SIZE}")
     rows = []
-    only = set(os.environ.get("BENCH_ONLY", "B1,B2,B4").split(","))
+    only = set(os.environ.get("BENCH_ONLY", "B1,B2,B4,H").split(","))
     b4_rows = []
+    hardening_rows = []
     with Stacks() as stacks:
         for path in ("/health", "/api/v1/accounts/bench-b1") if "B1" in only else ():
             (rate, p99, errors), (ref_rate, ref_p99, ref_errors) = b1(stacks, path)
@@ -270,6 +326,8 @@ def main():
         ledger_state = invariants(stacks)
         if "B4" in only:
             b4_rows, worker_rss = b4(stacks)
+        if "H" in only:
+            hardening_rows = hardening(stacks)
     header = ("benchmark", "ours", "p99", "errors", "C reference", "ref p99", "ratio", "target met")
     print_table(header, rows)
     print("targets: B1 ratio >= 0.8, p99 <= 10 ms, zero errors; B2 ratio >= 0.7 with the invariants holding")
@@ -287,6 +345,11 @@ def main():
         print(f"pool workers' peak RSS after B4 (VmHWM): {worker_rss:.0f} MB")
         print("targets: create <= 3 s; our parse not slower than the reference (python-calamine; Python's csv "
               "module for .csv, which calamine does not read); worker peak RSS <= 150 MB")
+    if hardening_rows:
+        print()
+        print_table(("H hostile input", "answered in (median)", "status"), hardening_rows)
+        print("expected: the wide bodies well under a second; the one-RUT preview close to the ordinary one; "
+              "every worker under the README's 200 MB bound")
 
 
 if __name__ == "__main__":

@@ -13,34 +13,33 @@ enum AccountRoutes {
     static let maximumAmount: Amount = 100_000_000
     static let maximumRate: Amount = 1000
 
-    static func register(on router: Router, context: AppContext) {
-        router.post("/api/v1/accounts") { request, _ in try create(request, context) }
-        router.get("/api/v1/accounts") { request, _ in try list(request, context) }
-        router.get("/api/v1/accounts/{id}") { request, parameters in
-            try show(request, parameters, context, \.json)
+    static func register(keyed: Router.Group<Principal>, admin: Router.Group<Principal>, context: AppContext) {
+        admin.post("/api/v1/accounts") { request, _, _ in try create(request, context) }
+        keyed.get("/api/v1/accounts") { request, _, principal in try list(request, principal, context) }
+        keyed.get("/api/v1/accounts/{id}") { _, parameters, principal in
+            try show(parameters, principal, context, \.json)
         }
-        router.patch("/api/v1/accounts/{id}") { request, parameters in
+        admin.patch("/api/v1/accounts/{id}") { request, parameters, _ in
             try update(request, try parameters.require("id"), context)
         }
-        router.get("/api/v1/accounts/{id}/balance") { request, parameters in
-            try show(request, parameters, context, \.balanceJSON)
+        keyed.get("/api/v1/accounts/{id}/balance") { _, parameters, principal in
+            try show(parameters, principal, context, \.balanceJSON)
         }
-        router.post("/api/v1/accounts/{id}/topup") { request, parameters in
+        admin.post("/api/v1/accounts/{id}/topup") { request, parameters, _ in
             try topUp(request, try parameters.require("id"), context)
         }
-        router.put("/api/v1/accounts/{id}/suspend") { request, parameters in
+        admin.put("/api/v1/accounts/{id}/suspend") { request, parameters, _ in
             try setStatus(.suspended, request, try parameters.require("id"), context)
         }
-        router.put("/api/v1/accounts/{id}/activate") { request, parameters in
+        admin.put("/api/v1/accounts/{id}/activate") { request, parameters, _ in
             try setStatus(.active, request, try parameters.require("id"), context)
         }
-        router.get("/api/v1/accounts/{id}/transactions") { request, parameters in
-            try transactions(request, try parameters.require("id"), context)
+        keyed.get("/api/v1/accounts/{id}/transactions") { request, parameters, principal in
+            try transactions(request, try parameters.require("id"), principal, context)
         }
-        router.get("/api/v1/accounts/{id}/batches") { request, parameters in
+        keyed.get("/api/v1/accounts/{id}/batches") { request, parameters, principal in
             let page = try Page(request, context)
             return try context.database.withConnection { connection in
-                let principal = try context.principal(request, connection)
                 let account = try context.visibleAccount(try parameters.require("id"), principal, connection)
                 let (batches, total) = try BatchStore(connection: connection).list(
                     BatchFilter(accountKey: account.key), limit: page.limit, skip: page.skip)
@@ -53,11 +52,10 @@ enum AccountRoutes {
 
     /// A read of one visible account, rendered by `view`.
     static func show(
-        _ request: Request, _ parameters: PathParameters, _ context: AppContext, _ view: (Account) -> JSON
+        _ parameters: PathParameters, _ principal: Principal, _ context: AppContext, _ view: (Account) -> JSON
     ) throws -> Response {
         try context.database.withConnection { connection in
-            let principal = try context.principal(request, connection)
-            return .json(view(try context.visibleAccount(try parameters.require("id"), principal, connection)))
+            .json(view(try context.visibleAccount(try parameters.require("id"), principal, connection)))
         }
     }
 
@@ -107,7 +105,6 @@ enum AccountRoutes {
         new.maxConcurrentCalls = maxConcurrent
         new.dailyCallLimit = dailyLimit
         return try context.database.withConnection { connection in
-            try context.requireAdmin(request, connection)
             let account = try AccountStore(connection: connection).create(new)
             return .json(
                 [
@@ -117,13 +114,13 @@ enum AccountRoutes {
         }
     }
 
-    static func list(_ request: Request, _ context: AppContext) throws -> Response {
+    static func list(_ request: Request, _ principal: Principal, _ context: AppContext) throws -> Response {
         let page = try Page(request, context)
         let status = try queryChoice(request, "status", AccountStatus.self)
         let plan = try queryChoice(request, "plan_type", PlanType.self)
         return try context.database.withConnection { connection in
             var filter = AccountFilter(status: status, planType: plan)
-            if case .account(let key, _) = try context.principal(request, connection) { filter.onlyKey = key }
+            if case .account(let key, _) = principal { filter.onlyKey = key }
             let (accounts, total) = try AccountStore(connection: connection).list(filter, limit: page.limit, skip: page.skip)
             return page.response("accounts", accounts.map(\.json), total: total)
         }
@@ -159,7 +156,6 @@ enum AccountRoutes {
         try body.finish()
         guard !changes.isEmpty else { throw HTTPError.badRequest("Nothing to change", code: "EMPTY_UPDATE") }
         return try context.database.withConnection { connection in
-            try context.requireAdmin(request, connection)
             let account = try context.visibleAccount(reference, .admin, connection)
             return .json(try AccountStore(connection: connection).update(key: account.key, changes).json)
         }
@@ -178,7 +174,6 @@ enum AccountRoutes {
         changes.status = status
         changes.suspensionReason = reason
         return try context.database.withConnection { connection in
-            try context.requireAdmin(request, connection)
             let account = try context.visibleAccount(reference, .admin, connection)
             let updated = try AccountStore(connection: connection).update(key: account.key, changes)
             return .json([
@@ -193,23 +188,26 @@ enum AccountRoutes {
         var body = try RequestBody.parse(request)
         let credits = amount(&body, "credits", allowZero: false)
         let minutes = amount(&body, "minutes", allowZero: false)
-        if body.has("credits") == body.has("minutes") {
-            body.problem("credits", "give exactly one of credits or minutes")
+        switch (body.has("credits"), body.has("minutes")) {
+        case (false, false): body.problem("credits", "is required: give credits or minutes")
+        case (true, true): body.problem("credits", "give exactly one of credits or minutes")
+        default:
+            // A null amount is no amount: it must not become a zero-value ledger row.
+            for name in ["credits", "minutes"] where body.isExplicitNull(name) {
+                body.problem(name, "must be a positive number")
+            }
         }
         try body.finish()
-        let idempotencyKey = request.header("idempotency-key")
-        if let key = idempotencyKey, key.isEmpty || key.utf8.count > 255 {
-            throw HTTPError.badRequest("Idempotency-Key must be 1-255 characters", code: "INVALID_IDEMPOTENCY_KEY")
-        }
-        let (unit, value): (LedgerUnit, Amount) = credits.map { (.credits, $0) } ?? (.minutes, minutes ?? 0)
+        let idempotencyKey = try idempotencyKey(request)
+        guard let (unit, value) = credits.map({ (LedgerUnit.credits, $0) }) ?? minutes.map({ (LedgerUnit.minutes, $0) })
+        else { throw HTTPError.internalError }
         return try context.database.withConnection { connection in
-            try context.requireAdmin(request, connection)
-            return try connection.transaction {
+            try connection.transaction {
                 let account = try context.visibleAccount(reference, .admin, connection)
                 let scope = "topup:\(account.key)"
                 let idempotency = IdempotencyStore(connection: connection)
                 if let key = idempotencyKey {
-                    switch try idempotency.claim(scope: scope, key: key, requestHash: sha256Hex(request.body)) {
+                    switch try idempotency.claim(scope: scope, key: key, requestHash: sha256Hex(Array("\(unit.rawValue) \(value)".utf8))) {
                     case .new: break
                     case .replay(let status, let stored):
                         return Response(
@@ -244,12 +242,13 @@ enum AccountRoutes {
         }
     }
 
-    static func transactions(_ request: Request, _ reference: String, _ context: AppContext) throws -> Response {
+    static func transactions(
+        _ request: Request, _ reference: String, _ principal: Principal, _ context: AppContext
+    ) throws -> Response {
         let page = try Page(request, context)
         let type = try queryChoice(request, "type", TransactionType.self)
             ?? queryChoice(request, "transaction_type", TransactionType.self)
         return try context.database.withConnection { connection in
-            let principal = try context.principal(request, connection)
             let account = try context.visibleAccount(reference, principal, connection)
             let (entries, total) = try Ledger(connection: connection).entries(
                 accountKey: account.key, type: type, limit: page.limit, skip: page.skip)
@@ -258,6 +257,19 @@ enum AccountRoutes {
     }
 
     // MARK: Field helpers
+
+    /// `Idempotency-Key`: 1–255 visible ASCII characters. Anything else is refused rather than
+    /// stored: bytes that are not UTF-8 reach us repaired as U+FFFD, so two different keys would
+    /// otherwise collide and the second top-up be skipped as a replay.
+    static func idempotencyKey(_ request: Request) throws(HTTPError) -> String? {
+        guard let key = request.header("idempotency-key") else { return nil }
+        guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw HTTPError.badRequest(
+                "Idempotency-Key must be 1-255 visible ASCII characters (letters, digits, punctuation; no spaces)",
+                code: "INVALID_IDEMPOTENCY_KEY")
+        }
+        return key
+    }
 
     private static func amount(_ body: inout RequestBody, _ name: String, allowZero: Bool) -> Amount? {
         guard let value = body.amount(name) else { return nil }

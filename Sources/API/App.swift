@@ -41,11 +41,15 @@ public final class App {
             database: DatabaseSession(url: databaseURL), worker: worker, version: App.version, authMode: authMode,
             listFormat: listFormat)
         self.router = Router(renderError: App.renderError)
+        // Route groups: the system routes need no key; every other route authenticates once, in
+        // its group, before its handler reads the body.
+        let keyed = self.router.group(authenticate: context.authenticate)
+        let admin = self.router.group(authenticate: context.authenticateAdmin)
         SystemRoutes.register(on: self.router, context: context)
-        AccountRoutes.register(on: self.router, context: context)
-        IngestionRoutes.register(on: self.router, context: context)
-        BatchRoutes.register(on: self.router, context: context)
-        JobRoutes.register(on: self.router, context: context)
+        AccountRoutes.register(keyed: keyed, admin: admin, context: context)
+        IngestionRoutes.register(on: keyed, context: context)
+        BatchRoutes.register(on: keyed, context: context)
+        JobRoutes.register(on: keyed, context: context)
         if debugRoutes { SystemRoutes.registerDebug(on: self.router, context: context) }
     }
 

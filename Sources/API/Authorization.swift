@@ -22,21 +22,36 @@ extension HTTPError {
     static let accountNotFound = HTTPError.notFound("Account not found")
 }
 
+/// The credentials of `Authorization: Bearer <key>`: the scheme in any case (RFC 9110 §11.1), then
+/// exactly one token; nil for anything else (another scheme, no token, or more than one).
+func bearerToken(_ header: String) -> String? {
+    let parts = header.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true)
+    guard parts.count == 2, String(decoding: parts[0], as: UTF8.self).lowercased() == "bearer" else { return nil }
+    let token = parts[1]
+    guard token.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { return nil }
+    return String(decoding: token, as: UTF8.self)
+}
+
 extension AppContext {
-    /// The principal of the request's `Authorization: Bearer` key.
-    func principal(_ request: Request, _ connection: Connection) throws -> Principal {
+    /// Who sends the request, from its `Authorization: Bearer` key: the first step of every
+    /// keyed route group, taken before the body is looked at.
+    func authenticate(_ request: Request) throws -> Principal {
         if self.authMode == .disabled { return .admin }
-        guard let header = request.header("authorization"), header.hasPrefix("Bearer ") else {
+        guard let header = request.header("authorization"), let key = bearerToken(header) else {
             throw HTTPError.unauthorized
         }
-        let key = header.utf8.dropFirst("Bearer ".count).split(separator: UInt8(ascii: " ")).first
-            .map { String(decoding: $0, as: UTF8.self) } ?? ""
-        guard let principal = try KeyStore(connection: connection).authenticate(key) else { throw HTTPError.unauthorized }
+        let principal = try self.database.withConnection { connection in
+            try KeyStore(connection: connection).authenticate(key)
+        }
+        guard let principal else { throw HTTPError.unauthorized }
         return principal
     }
 
-    func requireAdmin(_ request: Request, _ connection: Connection) throws {
-        guard try self.principal(request, connection).isAdmin else { throw HTTPError.adminOnly }
+    /// `authenticate`, for the routes only admin keys may use (403 for an account key).
+    func authenticateAdmin(_ request: Request) throws -> Principal {
+        let principal = try self.authenticate(request)
+        guard principal.isAdmin else { throw HTTPError.adminOnly }
+        return principal
     }
 
     /// The account `reference` (either id form) if the principal may see it; another tenant's

@@ -13,47 +13,43 @@ extension HTTPError {
 
 /// `/api/v1/batches`: creating batches from JSON, reading them and their jobs.
 enum BatchRoutes {
-    static func register(on router: Router, context: AppContext) {
-        router.post("/api/v1/batches") { request, _ in try create(request, context) }
-        router.get("/api/v1/batches") { request, _ in try list(request, context) }
-        router.get("/api/v1/batches/{id}") { request, parameters in
+    static func register(on keyed: Router.Group<Principal>, context: AppContext) {
+        keyed.post("/api/v1/batches") { request, _, principal in try create(request, principal, context) }
+        keyed.get("/api/v1/batches") { request, _, principal in try list(request, principal, context) }
+        keyed.get("/api/v1/batches/{id}") { _, parameters, principal in
             try context.database.withConnection { connection in
-                let principal = try context.principal(request, connection)
-                return .json(try context.visibleBatch(try parameters.require("id"), principal, connection).json)
+                .json(try context.visibleBatch(try parameters.require("id"), principal, connection).json)
             }
         }
-        router.patch("/api/v1/batches/{id}") { request, parameters in
-            try update(request, try parameters.require("id"), context)
+        keyed.patch("/api/v1/batches/{id}") { request, parameters, principal in
+            try update(request, try parameters.require("id"), principal, context)
         }
-        router.delete("/api/v1/batches/{id}") { request, parameters in
-            try delete(request, try parameters.require("id"), context)
+        keyed.delete("/api/v1/batches/{id}") { request, parameters, principal in
+            try delete(request, try parameters.require("id"), principal, context)
         }
-        router.get("/api/v1/batches/{id}/summary") { request, parameters in
+        keyed.get("/api/v1/batches/{id}/summary") { _, parameters, principal in
             try context.database.withConnection { connection in
-                let principal = try context.principal(request, connection)
-                return .json(try context.visibleBatch(try parameters.require("id"), principal, connection).summaryJSON)
+                .json(try context.visibleBatch(try parameters.require("id"), principal, connection).summaryJSON)
             }
         }
-        router.get("/api/v1/batches/{id}/status") { request, parameters in
+        keyed.get("/api/v1/batches/{id}/status") { _, parameters, principal in
             try context.database.withConnection { connection in
-                let principal = try context.principal(request, connection)
-                return .json(try context.visibleBatch(try parameters.require("id"), principal, connection).statusJSON)
+                .json(try context.visibleBatch(try parameters.require("id"), principal, connection).statusJSON)
             }
         }
-        router.put("/api/v1/batches/{id}/pause") { request, parameters in
-            try setActive(false, request, try parameters.require("id"), context)
+        keyed.put("/api/v1/batches/{id}/pause") { request, parameters, principal in
+            try setActive(false, request, try parameters.require("id"), principal, context)
         }
-        router.put("/api/v1/batches/{id}/resume") { request, parameters in
-            try setActive(true, request, try parameters.require("id"), context)
+        keyed.put("/api/v1/batches/{id}/resume") { request, parameters, principal in
+            try setActive(true, request, try parameters.require("id"), principal, context)
         }
-        router.post("/api/v1/batches/{id}/cancel") { request, parameters in
-            try cancel(request, try parameters.require("id"), context)
+        keyed.post("/api/v1/batches/{id}/cancel") { request, parameters, principal in
+            try cancel(request, try parameters.require("id"), principal, context)
         }
-        router.get("/api/v1/batches/{id}/jobs") { request, parameters in
+        keyed.get("/api/v1/batches/{id}/jobs") { request, parameters, principal in
             let page = try Page(request, context)
             let status = try jobStatus(request)
             return try context.database.withConnection { connection in
-                let principal = try context.principal(request, connection)
                 let batch = try context.visibleBatch(try parameters.require("id"), principal, connection)
                 var filter = JobFilter()
                 filter.batchKey = batch.key
@@ -93,12 +89,11 @@ enum BatchRoutes {
         }
     }
 
-    static func list(_ request: Request, _ context: AppContext) throws -> Response {
+    static func list(_ request: Request, _ principal: Principal, _ context: AppContext) throws -> Response {
         let page = try Page(request, context)
         let (status, matchesNothing) = try batchStatus(request)
         let isActive = try queryBool(request, "is_active")
         return try context.database.withConnection { connection in
-            let principal = try context.principal(request, connection)
             var filter = BatchFilter(status: status, isActive: isActive)
             if let reference = request.query["account_id"], !reference.isEmpty {
                 filter.accountKey = try context.visibleAccount(reference, principal, connection).key
@@ -113,7 +108,7 @@ enum BatchRoutes {
 
     /// `POST /batches`: an empty batch, or one with the jobs of a `contacts` array (normalised and
     /// de-duplicated like an uploaded list).
-    static func create(_ request: Request, _ context: AppContext) throws -> Response {
+    static func create(_ request: Request, _ principal: Principal, _ context: AppContext) throws -> Response {
         var body = try RequestBody.parse(request)
         let accountReference = body.string("account_id", required: true, maxLength: 64)
         let name = body.string("name", required: true)
@@ -133,7 +128,6 @@ enum BatchRoutes {
         guard let accountReference, let name else { throw HTTPError.badRequest("The body is incomplete") }
 
         return try context.database.withConnection { connection in
-            let principal = try context.principal(request, connection)
             let account = try context.visibleAccount(accountReference, principal, connection)
             guard account.isActive else { throw ImportRefusal.accountSuspended }
             let settings = try IngestionRoutes.callSettings(
@@ -165,6 +159,7 @@ enum BatchRoutes {
                 "duplicates_skipped": .int(Int64(plan.duplicatesSkipped)),
                 "duplicates": IngestionRoutes.duplicatesJSON(plan),
                 "invalid_rows": .int(Int64(list.invalidRows)),
+                "phones_dropped": .int(Int64(list.phonesDropped)),
                 "row_errors": .array(list.rowErrors.map(\.json)),
                 "batch": created.json,
             ], status: 201)
@@ -175,7 +170,7 @@ enum BatchRoutes {
 extension BatchRoutes {
     /// `PATCH /batches/{id}`: `is_active` (pause/resume), `name`, `description`, `priority`,
     /// `call_settings` (replaced whole; null clears them).
-    static func update(_ request: Request, _ reference: String, _ context: AppContext) throws -> Response {
+    static func update(_ request: Request, _ reference: String, _ principal: Principal, _ context: AppContext) throws -> Response {
         var body = try RequestBody.parse(request)
         var changes = BatchChanges()
         changes.name = body.string("name")
@@ -191,7 +186,6 @@ extension BatchRoutes {
                 "Nothing to change: send is_active, name, description, priority or call_settings", code: "NO_CHANGES")
         }
         return try context.database.withConnection { connection in
-            let principal = try context.principal(request, connection)
             let batch = try context.visibleBatch(reference, principal, connection)
             if let settingsObject {
                 let settings = try IngestionRoutes.callSettings(
@@ -212,9 +206,10 @@ extension BatchRoutes {
         }
     }
 
-    static func setActive(_ active: Bool, _ request: Request, _ reference: String, _ context: AppContext) throws -> Response {
+    static func setActive(
+        _ active: Bool, _ request: Request, _ reference: String, _ principal: Principal, _ context: AppContext
+    ) throws -> Response {
         try context.database.withConnection { connection in
-            let principal = try context.principal(request, connection)
             let batch = try context.visibleBatch(reference, principal, connection)
             let updated = try BatchStore(connection: connection).setActive(active, key: batch.key, accountKey: batch.accountKey)
             return .json([
@@ -224,10 +219,9 @@ extension BatchRoutes {
         }
     }
 
-    static func cancel(_ request: Request, _ reference: String, _ context: AppContext) throws -> Response {
+    static func cancel(_ request: Request, _ reference: String, _ principal: Principal, _ context: AppContext) throws -> Response {
         let reason = try reasonParameter(request)
         return try context.database.withConnection { connection in
-            let principal = try context.principal(request, connection)
             let batch = try context.visibleBatch(reference, principal, connection)
             let outcome = try BatchStore(connection: connection).cancel(key: batch.key, accountKey: batch.accountKey, reason: reason)
             return .json([
@@ -238,10 +232,9 @@ extension BatchRoutes {
         }
     }
 
-    static func delete(_ request: Request, _ reference: String, _ context: AppContext) throws -> Response {
+    static func delete(_ request: Request, _ reference: String, _ principal: Principal, _ context: AppContext) throws -> Response {
         let deleteJobs = try queryBool(request, "delete_jobs") ?? false
         return try context.database.withConnection { connection in
-            let principal = try context.principal(request, connection)
             let batch = try context.visibleBatch(reference, principal, connection)
             let changed = try BatchStore(connection: connection).delete(key: batch.key, accountKey: batch.accountKey, deleteJobs: deleteJobs)
             return .json([

@@ -87,7 +87,7 @@ struct ImportForm {
         try reader.finish()
         guard let file, let account else { throw HTTPError.badRequest("The form is incomplete") }
         self.file = file
-        self.filename = String(String(file.filename.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }).prefix(255))
+        self.filename = String(String(file.filename.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }).prefix(codePoints: 255))
         self.accountReference = account
     }
 }

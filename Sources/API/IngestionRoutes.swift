@@ -1,4 +1,5 @@
 import Accounts
+import Authentication
 import Batches
 import FastCGI
 import Ingestion
@@ -15,22 +16,21 @@ enum IngestionRoutes {
     /// 200,000 data rows plus the header (PRODUCT.md §5).
     static let spreadsheetLimits = SpreadsheetLimits(maxRows: 200_001)
 
-    static func register(on router: Router, context: AppContext) {
-        router.post("/api/v1/batches/excel/preview") { request, _ in
-            try upload(request, .excel, context, preview: true)
+    static func register(on keyed: Router.Group<Principal>, context: AppContext) {
+        keyed.post("/api/v1/batches/excel/preview") { request, _, principal in
+            try upload(request, .excel, principal, context, preview: true)
         }
-        router.post("/api/v1/batches/excel/create") { request, _ in
-            try upload(request, .excel, context, preview: false)
+        keyed.post("/api/v1/batches/excel/create") { request, _, principal in
+            try upload(request, .excel, principal, context, preview: false)
         }
-        router.post("/api/v1/batches/chile/{use_case}") { request, parameters in
-            try upload(request, .country(.chile, try useCase(parameters)), context, preview: false)
+        keyed.post("/api/v1/batches/chile/{use_case}") { request, parameters, principal in
+            try upload(request, .country(.chile, try useCase(parameters)), principal, context, preview: false)
         }
-        router.post("/api/v1/batches/argentina/{use_case}") { request, parameters in
-            try upload(request, .country(.argentina, try useCase(parameters)), context, preview: false)
+        keyed.post("/api/v1/batches/argentina/{use_case}") { request, parameters, principal in
+            try upload(request, .country(.argentina, try useCase(parameters)), principal, context, preview: false)
         }
-        router.get("/api/v1/use-cases") { request, _ in
-            _ = try context.database.withConnection { connection in try context.principal(request, connection) }
-            return .json([
+        keyed.get("/api/v1/use-cases") { _, _, _ in
+            .json([
                 "success": true,
                 "use_cases": .array(UseCase.allCases.map {
                     ["id": .string($0.rawValue), "name": .string($0.displayName), "description": .string($0.summary)]
@@ -52,12 +52,11 @@ enum IngestionRoutes {
         return useCase
     }
 
-    static func upload(_ request: Request, _ endpoint: ImportEndpoint, _ context: AppContext, preview: Bool) throws
-        -> Response
-    {
+    static func upload(
+        _ request: Request, _ endpoint: ImportEndpoint, _ principal: Principal, _ context: AppContext, preview: Bool
+    ) throws -> Response {
         let form = try ImportForm(request, endpoint: endpoint)
         return try context.database.withConnection { connection in
-            let principal = try context.principal(request, connection)
             let account = try context.visibleAccount(form.accountReference, principal, connection)
             if !preview, !account.isActive { throw ImportRefusal.accountSuspended }
 
@@ -170,6 +169,7 @@ enum IngestionRoutes {
                 "total_rows": .int(Int64(plan.list.dataRows)),
                 "valid_rows": .int(Int64(plan.list.validRows)),
                 "invalid_rows": .int(Int64(plan.list.invalidRows)),
+                "phones_dropped": .int(Int64(plan.list.phonesDropped)),
                 "contacts": .int(Int64(plan.list.contacts.count)),
                 "duplicates": .int(Int64(plan.duplicates.count)),
                 "jobs_to_create": .int(Int64(plan.contacts.count)),
@@ -203,6 +203,7 @@ enum IngestionRoutes {
             "contacts_processed": .int(Int64(plan.list.contacts.count)),
             "total_rows": .int(Int64(plan.list.dataRows)),
             "invalid_rows": .int(Int64(plan.list.invalidRows)),
+            "phones_dropped": .int(Int64(plan.list.phonesDropped)),
             "duplicates_found": .int(Int64(plan.duplicates.count)),
             "duplicates_skipped": .int(Int64(plan.duplicatesSkipped)),
             "duplicates": duplicatesJSON(plan),

@@ -12,38 +12,36 @@ extension HTTPError {
 
 /// `/api/v1/jobs`: every job the key may see, one job, retry and cancel.
 enum JobRoutes {
-    static func register(on router: Router, context: AppContext) {
-        router.get("/api/v1/jobs") { request, _ in try list(request, context) }
-        router.get("/api/v1/jobs/{id}") { request, parameters in
+    static func register(on keyed: Router.Group<Principal>, context: AppContext) {
+        keyed.get("/api/v1/jobs") { request, _, principal in try list(request, principal, context) }
+        keyed.get("/api/v1/jobs/{id}") { _, parameters, principal in
             try context.database.withConnection { connection in
-                let principal = try context.principal(request, connection)
-                return .json(try context.visibleJob(try parameters.require("id"), principal, connection).json)
+                .json(try context.visibleJob(try parameters.require("id"), principal, connection).json)
             }
         }
-        router.put("/api/v1/jobs/{id}/retry") { request, parameters in
-            try change(request, try parameters.require("id"), context, "Job queued for retry") { store, job in
+        keyed.put("/api/v1/jobs/{id}/retry") { _, parameters, principal in
+            try change(try parameters.require("id"), principal, context, "Job queued for retry") { store, job in
                 try store.retry(key: job.key, batchKey: job.batchKey)
             }
         }
         // PUT …/cancel and DELETE are the same: the job is cancelled and its row kept.
-        let cancel: Router.Handler = { request, parameters in
+        let cancel: Router.Group<Principal>.Handler = { request, parameters, principal in
             let reason = try reasonParameter(request)
-            return try change(request, try parameters.require("id"), context, "Job cancelled") { store, job in
+            return try change(try parameters.require("id"), principal, context, "Job cancelled") { store, job in
                 try store.cancel(key: job.key, batchKey: job.batchKey, reason: reason)
             }
         }
-        router.put("/api/v1/jobs/{id}/cancel", cancel)
-        router.delete("/api/v1/jobs/{id}", cancel)
+        keyed.put("/api/v1/jobs/{id}/cancel", cancel)
+        keyed.delete("/api/v1/jobs/{id}", cancel)
     }
 
-    static func list(_ request: Request, _ context: AppContext) throws -> Response {
+    static func list(_ request: Request, _ principal: Principal, _ context: AppContext) throws -> Response {
         let page = try Page(request, context)
         var filter = JobFilter()
         filter.status = try BatchRoutes.jobStatus(request)
         filter.createdFrom = try instant(request, "created_from")
         filter.createdTo = try instant(request, "created_to", endOfDay: true)
         return try context.database.withConnection { connection in
-            let principal = try context.principal(request, connection)
             if let reference = request.query["account_id"], !reference.isEmpty {
                 filter.accountKey = try context.visibleAccount(reference, principal, connection).key
             } else if case .account(let key, _) = principal {
@@ -69,11 +67,10 @@ enum JobRoutes {
     }
 
     static func change(
-        _ request: Request, _ reference: String, _ context: AppContext, _ message: String,
+        _ reference: String, _ principal: Principal, _ context: AppContext, _ message: String,
         _ operation: (JobStore, Job) throws -> Job
     ) throws -> Response {
         try context.database.withConnection { connection in
-            let principal = try context.principal(request, connection)
             let job = try context.visibleJob(reference, principal, connection)
             let changed = try operation(JobStore(connection: connection), job)
             return .json(["success": true, "message": .string(message), "job_id": .string(changed.jobId), "job": changed.json])

@@ -30,8 +30,9 @@ struct FieldProblems {
     mutating func text(_ name: String, _ raw: String, maxLength: Int, allowingLineBreaks: Bool) -> String? {
         let text = String(raw.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
         if text.isEmpty { return nil }
-        guard text.count <= maxLength else {
-            self.add(name, "must be at most \(maxLength) characters")
+        // Code points, as the schema's CHECKs count them (not grapheme clusters).
+        guard text.unicodeScalars.count <= maxLength else {
+            self.add(name, "must be at most \(maxLength) characters (Unicode code points)")
             return nil
         }
         let refused = text.unicodeScalars.contains { scalar in
@@ -234,7 +235,7 @@ func queryBool(_ request: Request, _ name: String) throws(HTTPError) -> Bool? {
 /// `?reason=` of a cancellation or suspension: optional, at most 500 characters, no control characters.
 func reasonParameter(_ request: Request) throws(HTTPError) -> String? {
     guard let reason = request.query["reason"], !reason.isEmpty else { return nil }
-    guard reason.count <= 500, !reason.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+    guard reason.unicodeScalars.count <= 500, !reason.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
         throw HTTPError.validation([.init(field: "reason", message: "must be at most 500 characters, without control characters")])
     }
     return reason

@@ -15,6 +15,10 @@ public enum JSON: Sendable, Equatable {
 }
 
 /// An ordered JSON object: rendering follows insertion order, so responses read like the API document.
+///
+/// Lookups are linear while the object is small (the objects the API builds have a dozen members,
+/// where a scan beats hashing); past `indexedCount` members a key index is kept, so that reading or
+/// building an object of any size — a hostile body with 80,000 keys — stays linear in its size.
 public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
     /// A struct rather than a tuple: arrays of tuples cost a runtime metadata lookup per use.
     public struct Entry: Sendable, Equatable {
@@ -27,14 +31,21 @@ public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
         }
     }
 
+    /// Members from which the key index is kept.
+    static let indexedCount = 16
+
     public private(set) var entries: [Entry]
+    /// Each key's position in `entries`, once there are more than `indexedCount` of them.
+    private var positions: [String: Int]?
 
     public init(_ entries: [Entry] = []) {
-        self.entries = entries
+        self.entries = []
+        self.entries.reserveCapacity(entries.count)
+        for entry in entries { self[entry.key] = entry.value }
     }
 
     public init(dictionaryLiteral elements: (String, JSON)...) {
-        self.entries = JSONObject.entries(elements)
+        self.init(JSONObject.entries(elements))
     }
 
     static func entries(_ elements: [(String, JSON)]) -> [Entry] {
@@ -44,15 +55,52 @@ public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
         return entries
     }
 
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool { lhs.entries == rhs.entries }
+
+    private func position(of key: String) -> Int? {
+        if let positions = self.positions { return positions[key] }
+        return self.entries.firstIndex(where: { $0.key == key })
+    }
+
     public subscript(key: String) -> JSON? {
-        get { self.entries.first(where: { $0.key == key })?.value }
+        get { self.position(of: key).map { self.entries[$0].value } }
         set {
-            if let index = self.entries.firstIndex(where: { $0.key == key }) {
-                if let newValue { self.entries[index].value = newValue } else { self.entries.remove(at: index) }
+            if let index = self.position(of: key) {
+                if let newValue {
+                    self.entries[index].value = newValue
+                } else {
+                    self.entries.remove(at: index)
+                    self.positions = nil
+                    self.indexIfLarge()
+                }
             } else if let newValue {
-                self.entries.append(Entry(key: key, value: newValue))
+                self.insertNew(key, newValue)
             }
         }
+    }
+
+    /// Appends a member whose key is not there yet; false (and nothing changes) when it is.
+    public mutating func insertIfAbsent(_ key: String, _ value: JSON) -> Bool {
+        guard self.position(of: key) == nil else { return false }
+        self.insertNew(key, value)
+        return true
+    }
+
+    private mutating func insertNew(_ key: String, _ value: JSON) {
+        self.entries.append(Entry(key: key, value: value))
+        if self.positions != nil {
+            self.positions![key] = self.entries.count - 1
+        } else {
+            self.indexIfLarge()
+        }
+    }
+
+    private mutating func indexIfLarge() {
+        guard self.entries.count > JSONObject.indexedCount else { return }
+        var positions: [String: Int] = [:]
+        positions.reserveCapacity(self.entries.count * 2)
+        for (index, entry) in self.entries.enumerated() { positions[entry.key] = index }
+        self.positions = positions
     }
 
     public var keys: [String] { self.entries.map(\.key) }

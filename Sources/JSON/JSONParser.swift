@@ -7,8 +7,8 @@ public struct JSONParseError: Error, Equatable, CustomStringConvertible {
 }
 
 extension JSON {
-    /// Parses RFC 8259 JSON, keeping numbers exact. Nesting is bounded so hostile input cannot
-    /// exhaust the stack.
+    /// Parses RFC 8259 JSON, keeping numbers exact, in time linear in the input. Nesting is bounded
+    /// so hostile input cannot exhaust the stack; duplicate keys and `\u0000` are refused.
     public static func parse(_ bytes: [UInt8], maximumDepth: Int = 64) throws(JSONParseError) -> JSON {
         var parser = Parser(bytes: bytes, maximumDepth: maximumDepth)
         parser.skipWhitespace()
@@ -83,8 +83,7 @@ private struct Parser {
             self.position += 1
             self.skipWhitespace()
             let value = try self.parseValue(depth: depth + 1)
-            guard object[key] == nil else { throw self.error("duplicate key \"\(key)\"") }
-            object[key] = value
+            guard object.insertIfAbsent(key, value) else { throw self.error("duplicate key") }
             self.skipWhitespace()
             switch self.current {
             case UInt8(ascii: ","): self.position += 1
@@ -167,6 +166,8 @@ private struct Parser {
                         guard (0xDC00..<0xE000).contains(low) else { throw self.error("unpaired surrogate") }
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     }
+                    // PostgreSQL's text and jsonb cannot hold U+0000: refuse it here, wherever it is.
+                    guard scalar != 0 else { throw self.error("\\u0000 (NUL) is not allowed") }
                     guard let unicode = Unicode.Scalar(scalar) else { throw self.error("invalid code point") }
                     output.append(contentsOf: Array(String(Character(unicode)).utf8))
                 default: throw self.error("invalid escape")

@@ -121,9 +121,14 @@ public final class Connection {
             return Connection.wrap(result, shape: shape)
         default:
             defer { PQclear(result) }
-            let message = String(cString: PQresultErrorMessage(result))
-            let sqlState = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-            let constraint = PQresultErrorField(result, Int32(UInt8(ascii: "n"))).map { String(cString: $0) }
+            func field(_ code: Character) -> String? {
+                PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) }
+            }
+            let sqlState = field("C")
+            let constraint = field("n")
+            let message = Connection.loggableMessage(
+                sqlState: sqlState, primary: field("M") ?? String(cString: PQresultErrorMessage(result)),
+                table: field("t"), column: field("c"))
             let code: DatabaseError.Code
             if PQstatus(self.handle) != CONNECTION_OK {
                 code = .connectionFailure
@@ -132,6 +137,16 @@ public final class Connection {
             }
             throw DatabaseError(code: code, serverMessage: message, constraint: constraint)
         }
+    }
+
+    /// What a failed statement may put in a log: the primary message and the names of the table and
+    /// column, never the DETAIL (a CHECK or unique violation quotes the failing row or key: names,
+    /// e-mail addresses), and no message at all for data exceptions (class 22), whose primary
+    /// message quotes the offending input.
+    static func loggableMessage(sqlState: String?, primary: String, table: String?, column: String?) -> String {
+        var message = sqlState?.hasPrefix("22") == true ? "invalid data" : primary
+        if let table { message += " (table \(table)\(column.map { ", column \($0)" } ?? ""))" }
+        return message
     }
 
     /// Takes ownership of a successful result.

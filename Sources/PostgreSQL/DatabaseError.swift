@@ -34,7 +34,7 @@ public struct DatabaseError: Error, Sendable, CustomStringConvertible, CustomDeb
     }
 
     public let code: Code
-    /// The server's or libpq's message: for logs only.
+    /// The server's or libpq's message, for logs only; never a failing row or key (`Connection.loggableMessage`).
     public let serverMessage: String
     /// The constraint named by an integrity violation, if any.
     public let constraint: String?

@@ -61,9 +61,24 @@ extension HTTPError {
         HTTPError(status: 400, code: code, message: message, details: details)
     }
 
+    /// Field errors listed in one response, and the characters of a field name shown: a body with
+    /// thousands of unknown (or huge) keys gets a short answer, with the full count in `errors_total`.
+    public static let listedFieldErrors = 20
+    public static let shownFieldNameLength = 64
+
     public static func validation(_ errors: [FieldError]) -> HTTPError {
-        let message = errors.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
-        return HTTPError(status: 400, code: "VALIDATION_ERROR", message: message, fieldErrors: errors)
+        let listed = errors.prefix(listedFieldErrors).map { error in
+            error.field.unicodeScalars.count <= shownFieldNameLength
+                ? error
+                : FieldError(
+                    field: String(String.UnicodeScalarView(error.field.unicodeScalars.prefix(shownFieldNameLength))) + "…",
+                    message: error.message)
+        }
+        var message = listed.prefix(5).map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+        if errors.count > 5 { message += " (and \(errors.count - 5) more)" }
+        return HTTPError(
+            status: 400, code: "VALIDATION_ERROR", message: message, fieldErrors: Array(listed),
+            details: errors.count > listed.count ? ["errors_total": .int(Int64(errors.count))] : JSONObject())
     }
 
     public static func notFound(_ message: String = "Not found") -> HTTPError {

@@ -79,6 +79,34 @@ public final class Router: @unchecked Sendable {
     public func patch(_ pattern: String, _ handler: @escaping Handler) { self.add("PATCH", pattern, handler) }
     public func delete(_ pattern: String, _ handler: @escaping Handler) { self.add("DELETE", pattern, handler) }
 
+    /// Routes that share one first step, run before any of their handlers: authentication. The
+    /// step sees only the request's head, so a request it refuses never has its body parsed.
+    public struct Group<Principal> {
+        let router: Router
+        let authenticate: (Request) throws -> Principal
+
+        public typealias Handler = (Request, PathParameters, Principal) throws -> Response
+
+        public func add(_ method: String, _ pattern: String, _ handler: @escaping Handler) {
+            let authenticate = self.authenticate
+            self.router.add(method, pattern) { request, parameters in
+                try handler(request, parameters, try authenticate(request))
+            }
+        }
+
+        public func get(_ pattern: String, _ handler: @escaping Handler) { self.add("GET", pattern, handler) }
+        public func post(_ pattern: String, _ handler: @escaping Handler) { self.add("POST", pattern, handler) }
+        public func put(_ pattern: String, _ handler: @escaping Handler) { self.add("PUT", pattern, handler) }
+        public func patch(_ pattern: String, _ handler: @escaping Handler) { self.add("PATCH", pattern, handler) }
+        public func delete(_ pattern: String, _ handler: @escaping Handler) { self.add("DELETE", pattern, handler) }
+    }
+
+    /// A group of routes whose requests first pass `authenticate`, which returns who is asking
+    /// (handlers receive it) or throws the error the client gets.
+    public func group<Principal>(authenticate: @escaping (Request) throws -> Principal) -> Group<Principal> {
+        Group(router: self, authenticate: authenticate)
+    }
+
     public func respond(to request: Request) -> Response {
         var allowed: [String] = []
         for route in self.routes {

@@ -6,6 +6,7 @@ enum SharedStrings {
         limits: SpreadsheetLimits
     ) throws -> [String] {
         var strings: [String] = []
+        var textBytes = 0
         var scratch: [UInt8] = []
         let tooLong = SpreadsheetError.sharedTextTooLong(limit: limits.maxCellBytes)
         var splitter = XMLElementSplitter(
@@ -19,11 +20,16 @@ enum SharedStrings {
                 guard case .startTag(_, _, let selfClosing)? = try tokenizer.next() else {
                     throw SpreadsheetError.damagedWorkbook("its shared strings are malformed")
                 }
-                strings.append(
+                let text =
                     selfClosing
-                        ? ""
-                        : try RichText.read(
-                            &tokenizer, closing: "si", scratch: &scratch, maxBytes: limits.maxCellBytes, tooLong: tooLong))
+                    ? ""
+                    : try RichText.read(
+                        &tokenizer, closing: "si", scratch: &scratch, maxBytes: limits.maxCellBytes, tooLong: tooLong)
+                textBytes += text.utf8.count
+                guard textBytes <= limits.maxSharedStringBytes else {
+                    throw SpreadsheetError.sharedStringsTooLarge(limit: limits.maxSharedStringBytes)
+                }
+                strings.append(text)
             }
         }
         try splitter.finish()

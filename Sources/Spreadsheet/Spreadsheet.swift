@@ -16,6 +16,11 @@ public enum Spreadsheet {
     public static func read(
         _ bytes: [UInt8], limits: SpreadsheetLimits = SpreadsheetLimits(), visit: (SheetRow) throws -> Void
     ) throws -> SpreadsheetFormat {
+        // Excel's "Unicode Text" (and "CSV" on some systems) is UTF-16 with a byte-order mark.
+        if let utf8 = try WideText.utf8(from: bytes) {
+            try CSVReader.read(utf8, limits: limits, visit: visit)
+            return .csv
+        }
         guard let format = Self.detectFormat(bytes) else {
             throw SpreadsheetError(
                 .unsupportedFormat, "The file is not an Excel workbook (.xlsx or .xls) or a CSV file")

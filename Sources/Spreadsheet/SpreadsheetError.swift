@@ -48,6 +48,10 @@ extension SpreadsheetError {
     static func tooManySharedStrings(limit: Int) -> SpreadsheetError {
         .tooLarge("The workbook has more than \(limit) different texts")
     }
+
+    static func sharedStringsTooLarge(limit: Int) -> SpreadsheetError {
+        .tooLarge("The workbook's texts add up to more than \(describeByteCount(limit))")
+    }
 }
 
 /// "512 MB", "64 KB" or "900 bytes": sizes in messages, rounded down.

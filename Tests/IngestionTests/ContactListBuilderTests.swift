@@ -1,3 +1,4 @@
+import Dispatch
 import Money
 import Spreadsheet
 import Testing
@@ -130,5 +131,52 @@ import Time
         #expect(list.rowErrors.count == 20)
         #expect(list.rowErrorCount == 50)
         #expect(list.rowErrors.first?.row == 2)
+    }
+
+    // MARK: One contact on many rows (hardening issue, finding 2)
+
+    /// `rows` rows of one RUT, each with its own mobile (and every third with a landline).
+    static func oneContact(rows: Int) -> [[Cell]] {
+        (0..<rows).map { row in
+            [.text("12.345.678-5"), .text("ANA"), .empty, .number(1000), .empty, .empty, .text("9\(10_000_000 + row)"),
+             row % 3 == 0 ? .text("22\(1_000_000 + row)") : .empty]
+        }
+    }
+
+    @Test func aContactKeepsTenPhonesMobilesFirstAndCountsTheRest() throws {
+        // Twelve landlines first, then three mobiles: the mobiles still come first.
+        var rows: [[Cell]] = (0..<12).map { row in
+            [.text("12.345.678-5"), .text("ANA"), .empty, .empty, .empty, .empty, .empty, .text("22\(1_000_000 + row)")]
+        }
+        rows += (0..<3).map { row in
+            [.text("12.345.678-5"), .text("ANA"), .empty, .empty, .empty, .empty, .text("9\(10_000_000 + row)"), .empty]
+        }
+        rows.append(rows[0])  // a repeated number is neither kept twice nor counted as dropped
+        let list = try self.build(rows)
+        let phones = try #require(list.contacts.first?.phones)
+        #expect(phones.count == 10)
+        #expect(Array(phones.prefix(3)) == ["+56910000000", "+56910000001", "+56910000002"])
+        #expect(Array(phones.dropFirst(3)) == (0..<7).map { "+5622\(1_000_000 + $0)" })
+        #expect(list.phonesDropped == 5)
+        #expect(list.contacts.first?.rowCount == 16)
+    }
+
+    @Test func groupingOneContactGrowsLinearlyWithRows() throws {
+        func fastest(_ rows: [[Cell]]) throws -> (nanoseconds: UInt64, list: ContactList) {
+            var best = UInt64.max
+            var list: ContactList?
+            for _ in 0..<3 {
+                let start = DispatchTime.now().uptimeNanoseconds
+                list = try self.build(rows)
+                best = min(best, DispatchTime.now().uptimeNanoseconds - start)
+            }
+            return (best, list!)
+        }
+        let small = try fastest(Self.oneContact(rows: 10_000))
+        let large = try fastest(Self.oneContact(rows: 40_000))
+        #expect(large.list.contacts.count == 1 && large.list.phonesDropped == 40_000 + 13_334 - 10)
+        // Four times the rows: linear is about 4x; the per-phone `contains` made it 13x.
+        let ratio = Double(large.nanoseconds) / Double(small.nanoseconds)
+        #expect(ratio < 8, "10k rows \(small.nanoseconds) ns, 40k rows \(large.nanoseconds) ns")
     }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import Testing
 
 @testable import JSON
@@ -55,5 +56,72 @@ import Testing
     @Test func roundTrips() throws {
         let text = #"{"name":"Año \"1\"","amount":1234.5678,"list":[1,2,{"x":null}],"ok":true}"#
         #expect(try JSON.parse(text).serializedString == text)
+    }
+}
+
+/// A hostile body with tens of thousands of keys (hardening issue, finding 1): parsing and lookups
+/// stay linear. Measured as the growth from 10,000 to 40,000 keys, never as a time limit.
+@Suite struct JSONWideObjectTests {
+    static func wideObject(_ keys: Int) -> [UInt8] {
+        Array(("{" + (0..<keys).map { "\"field_\($0)\":\($0)" }.joined(separator: ",") + "}").utf8)
+    }
+
+    /// The shortest of three runs, in nanoseconds.
+    static func fastest(_ body: () throws -> Void) rethrows -> UInt64 {
+        var best = UInt64.max
+        for _ in 0..<3 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body()
+            best = min(best, DispatchTime.now().uptimeNanoseconds - start)
+        }
+        return best
+    }
+
+    @Test func parsingGrowsLinearlyWithTheNumberOfKeys() throws {
+        let small = Self.wideObject(10_000)
+        let large = Self.wideObject(40_000)
+        let smallTime = try Self.fastest { _ = try JSON.parse(small) }
+        let largeTime = try Self.fastest { _ = try JSON.parse(large) }
+        // Four times the keys: linear is about 4x; the linear duplicate check made it 14x.
+        #expect(Double(largeTime) / Double(smallTime) < 8, "10k keys \(smallTime) ns, 40k keys \(largeTime) ns")
+    }
+
+    @Test func lookupsInALargeObjectUseTheIndex() throws {
+        guard case .object(var object) = try JSON.parse(Self.wideObject(40_000)) else {
+            Issue.record("not an object")
+            return
+        }
+        #expect(object["field_39999"] == .int(39_999))
+        #expect(object["missing"] == nil)
+        object["field_5"] = nil
+        #expect(object["field_5"] == nil && object["field_6"] == .int(6) && object.entries.count == 39_999)
+        object["field_5"] = "back"
+        #expect(object.keys.last == "field_5")
+        let time = Self.fastest { for index in 0..<40_000 { _ = object["field_\(index)"] } }
+        let smallObject = try JSON.parse(Self.wideObject(10_000)).objectValue!
+        let smallTime = Self.fastest { for index in 0..<10_000 { _ = smallObject["field_\(index)"] } }
+        #expect(Double(time) / Double(smallTime) < 8, "10k lookups \(smallTime) ns, 40k lookups \(time) ns")
+    }
+
+    @Test func aDuplicateKeyIsFoundInALargeObject() {
+        var body = Self.wideObject(20_000)
+        body.removeLast()
+        body += Array(#","field_123":1}"#.utf8)
+        #expect(throws: JSONParseError.self) { try JSON.parse(body) }
+    }
+
+    @Test func equalityIgnoresWhetherTheIndexWasBuilt() throws {
+        let parsed = try JSON.parse(Self.wideObject(40)).objectValue!
+        var built = JSONObject()
+        for index in 0..<40 { built["field_\(index)"] = .int(Int64(index)) }
+        #expect(parsed == built)
+    }
+
+    @Test(arguments: [
+        #"{"call_settings":{"timezone":"America/Santiago\u0000"}}"#, #"{"settings":{"k":"\u0000"}}"#,
+        #"{"features":{"\u0000":1}}"#, #"[["\u0000"]]"#,
+    ])
+    func aNULIsRefusedAtAnyDepth(body: String) {
+        #expect(throws: JSONParseError.self) { try JSON.parse(body) }
     }
 }

@@ -103,4 +103,24 @@ struct ConnectionTests {
         }
         #expect(Date().timeIntervalSince(started) < 2)
     }
+
+    /// A failed statement's error carries what a log may hold, never the failing row (names,
+    /// e-mail addresses) nor the input a data exception quotes (hardening issue, finding 3).
+    @Test func errorsNeverCarryTheFailingRow() throws {
+        let connection = try Connection(url: try TestDatabase.create())
+        try connection.execute(script: "CREATE TABLE people (email text CHECK (length(email) < 10), n int UNIQUE)")
+        let email = "ana.perez@example.com"
+        let check = try #require(throws: DatabaseError.self) {
+            try connection.query("INSERT INTO people (email) VALUES (\(email))")
+        }
+        #expect(check.code == .checkViolation && check.constraint == "people_email_check")
+        #expect(!check.debugDescription.contains(email), "\(check.debugDescription)")
+        #expect(check.debugDescription.contains("table people"))
+        try connection.query("INSERT INTO people (n) VALUES (\(4242))")
+        let unique = try #require(throws: DatabaseError.self) { try connection.query("INSERT INTO people (n) VALUES (\(4242))") }
+        #expect(!unique.debugDescription.contains("4242"), "\(unique.debugDescription)")
+        let secret = "secret-value-123"
+        let data = try #require(throws: DatabaseError.self) { try connection.query("SELECT \(secret)::int AS n") }
+        #expect(data.code.sqlState == "22P02" && !data.debugDescription.contains(secret), "\(data.debugDescription)")
+    }
 }

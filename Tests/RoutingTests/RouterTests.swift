@@ -74,4 +74,42 @@ private func body(_ response: Response) throws -> JSON { try JSON.parse(response
         #expect(response.status == 500)
         #expect(try body(response)["message"] == "Internal server error")
     }
+
+    /// A group's first step runs before its handlers and can refuse the request: the handler (which
+    /// would parse the body) never runs (hardening issue, finding 1).
+    @Test func aGroupAuthenticatesBeforeItsHandlers() throws {
+        let router = Router(renderError: { _, _ in .internalError })
+        nonisolated(unsafe) var handled = 0
+        let keyed = router.group { request -> String in
+            guard let key = request.header("authorization") else {
+                throw HTTPError(status: 401, code: "UNAUTHORIZED", message: "no key")
+            }
+            return key
+        }
+        keyed.post("/things/{id}") { _, parameters, principal in
+            handled += 1
+            return .json(["id": .string(try parameters.require("id")), "principal": .string(principal)])
+        }
+        let refused = router.respond(to: request("POST", "/things/1"))
+        #expect(refused.status == 401 && handled == 0)
+        let accepted = router.respond(to: Request(
+            parameters: ["REQUEST_METHOD": "POST", "REQUEST_URI": "/things/1", "HTTP_AUTHORIZATION": "k"], body: []))
+        #expect(try body(accepted) == ["id": "1", "principal": "k"])
+        #expect(handled == 1)
+        // The group's routes are the router's: a wrong method is still a 405, before any authentication.
+        #expect(router.respond(to: request("GET", "/things/1")).status == 405)
+    }
+
+    @Test func validationErrorsAreCappedWithTheirTotal() throws {
+        let errors = (0..<1000).map { HTTPError.FieldError(field: "field_\($0)" + String(repeating: "x", count: 100), message: "is not a known field") }
+        let rendered = try JSON.parse(HTTPError.validation(errors).response.body)
+        guard case .array(let listed)? = rendered["errors"] else {
+            Issue.record("no errors")
+            return
+        }
+        #expect(listed.count == HTTPError.listedFieldErrors)
+        #expect(rendered["errors_total"] == .int(1000))
+        #expect(listed[0]["field"]?.stringValue?.unicodeScalars.count == HTTPError.shownFieldNameLength + 1)
+        #expect(rendered["message"]?.stringValue?.hasSuffix("(and 995 more)") == true)
+    }
 }

@@ -66,3 +66,48 @@ struct CSVReaderTests {
         #expect(long.message == "A cell in row 1 holds more than 5 bytes of text")
     }
 }
+
+/// Wide Unicode text (hardening issue, finding 8): Excel's "Unicode Text" is read, the rest is
+/// refused with what the file is and how to save it.
+@Suite("utf-16 and utf-32 text")
+struct WideTextTests {
+    static func utf16(_ text: String, littleEndian: Bool) -> [UInt8] {
+        var bytes: [UInt8] = littleEndian ? [0xFF, 0xFE] : [0xFE, 0xFF]
+        for unit in text.utf16 {
+            let pair = [UInt8(unit & 0xFF), UInt8(unit >> 8)]
+            bytes += littleEndian ? pair : pair.reversed()
+        }
+        return bytes
+    }
+
+    @Test("UTF-16 with a byte-order mark is read as CSV", arguments: [true, false])
+    func utf16WithMark(littleEndian: Bool) throws {
+        var rows: [SheetRow] = []
+        let format = try Spreadsheet.read(Self.utf16("RUT\tNombre\r\n12345678-5\tMaría 😀\r\n", littleEndian: littleEndian)) {
+            rows.append($0)
+        }
+        #expect(format == .csv)
+        #expect(rows.map(\.cells) == [[.text("RUT"), .text("Nombre")], [.text("12345678-5"), .text("María 😀")]])
+    }
+
+    @Test("UTF-32 and unmarked UTF-16 are refused with advice")
+    func refused() throws {
+        let utf32: [UInt8] = [0xFF, 0xFE, 0x00, 0x00] + Array("RUT".unicodeScalars.flatMap { [UInt8($0.value), 0, 0, 0] })
+        let unmarked = Array(Self.utf16("RUT,Nombre\n1,Ana\n", littleEndian: true).dropFirst(2))
+        for (bytes, what) in [(utf32, "UTF-32"), (unmarked, "UTF-16")] {
+            let error = try #require(throws: SpreadsheetError.self) { try Spreadsheet.read(bytes) { _ in } }
+            #expect(error.kind == .unsupportedFormat)
+            #expect(error.message.contains(what) && error.message.contains("CSV UTF-8"), "\(error.message)")
+        }
+    }
+
+    @Test("an odd byte count or an unpaired surrogate is a damaged file")
+    func damaged() throws {
+        let odd = Self.utf16("RUT\n", littleEndian: true) + [0x41]
+        let lone = Self.utf16("RUT\n", littleEndian: true) + [0x00, 0xD8, 0x41, 0x00]
+        for bytes in [odd, lone] {
+            let error = try #require(throws: SpreadsheetError.self) { try Spreadsheet.read(bytes) { _ in } }
+            #expect(error.kind == .corrupt)
+        }
+    }
+}

@@ -34,4 +34,16 @@ struct ReadLimitsTests {
         }
         #expect(visited == 2)
     }
+
+    /// The texts of the shared-string table are held while the sheet is read: their total is what
+    /// bounds a shared-strings bomb's memory (hardening issue, finding 7).
+    @Test("shared-string texts beyond maxSharedStringBytes")
+    func sharedStringBytes() throws {
+        let error = try #require(throws: SpreadsheetError.self) {
+            try Spreadsheet.read(try Fixtures.bytes("contacts.xlsx"), limits: SpreadsheetLimits(maxSharedStringBytes: 20)) { _ in }
+        }
+        #expect(error.kind == .tooLarge)
+        #expect(error.message == "The workbook's texts add up to more than 20 bytes")
+        #expect(try Fixtures.rows("contacts.xlsx").rows.count > 1)
+    }
 }

@@ -11,7 +11,9 @@ public struct ImportOptions: Sendable {
     public var daysUntilDeadline: Int?
     /// `dias_fecha_maxima`: when set, every contact's fecha_maxima is today + N.
     public var daysUntilMaximum: Int?
-    /// Phones kept per contact for fallback.
+    /// Phones kept per contact for fallback (mobiles first); further distinct numbers are dropped
+    /// and counted (`ContactList.phonesDropped`). Ten is more fallbacks than any campaign dials
+    /// (each attempt moves to the next phone, and `max_attempts` is at most 10).
     public var maxPhonesPerContact = 10
 
     public init(country: ContactCountry, today: CivilDate, daysUntilDeadline: Int? = nil, daysUntilMaximum: Int? = nil) {
@@ -50,6 +52,8 @@ public struct ContactList: Sendable {
     /// The first `ContactListBuilder.reportedErrors` row errors, by row.
     public let rowErrors: [RowError]
     public let rowErrorCount: Int
+    /// Distinct valid phone numbers beyond `maxPhonesPerContact`, over all contacts.
+    public let phonesDropped: Int
 
     public var validRows: Int { self.dataRows - self.invalidRows }
 }
@@ -63,6 +67,7 @@ public struct ContactListBuilder {
     private var columns: ColumnMap?
     private var contacts: [Contact] = []
     private var dueDates: [DueDates] = []
+    private var phoneLists: [PhoneLists] = []
     private var firstRawPhone: [String] = []
     private var indexByKey: [String: Int] = [:]
     private var dataRows = 0
@@ -75,6 +80,34 @@ public struct ContactListBuilder {
     private struct DueDates {
         var latest: (date: CivilDate, daysLate: Int)?
         var earliest: (date: CivilDate, daysLate: Int)?
+    }
+
+    /// A contact's phones while it is being read: mobiles and landlines apart, each capped, so that
+    /// adding one stays constant-time however many rows share the contact (one RUT on 80,000 rows).
+    private struct PhoneLists {
+        var mobiles: [String] = []
+        var others: [String] = []
+        /// Numbers refused because a list was full: a set, so a repeated one counts once.
+        var dropped: Set<String> = []
+
+        mutating func add(_ phone: PhoneNumber, cap: Int) {
+            guard !self.mobiles.contains(phone.e164), !self.others.contains(phone.e164) else { return }
+            if phone.isMobile, self.mobiles.count < cap {
+                self.mobiles.append(phone.e164)
+            } else if !phone.isMobile, self.others.count < cap {
+                self.others.append(phone.e164)
+            } else {
+                self.dropped.insert(phone.e164)
+            }
+        }
+
+        var isEmpty: Bool { self.mobiles.isEmpty && self.others.isEmpty }
+
+        /// Mobiles first (people answer them), then landlines, each in the order read; at most `cap`.
+        func ordered(cap: Int) -> (phones: [String], dropped: Int) {
+            let kept = Array((self.mobiles + self.others).prefix(cap))
+            return (kept, self.dropped.count + self.mobiles.count + self.others.count - kept.count)
+        }
     }
 
     public init(options: ImportOptions) {
@@ -121,12 +154,11 @@ public struct ContactListBuilder {
                     company: values.company, amount: values.amount ?? .zero, rowCount: 1, fechaLimite: nil,
                     fechaMaxima: nil, firstRow: row.number))
             self.dueDates.append(DueDates())
+            self.phoneLists.append(PhoneLists())
             self.firstRawPhone.append("")
         }
         if self.firstRawPhone[index].isEmpty { self.firstRawPhone[index] = values.rawPhone }
-        for phone in values.phones where !self.contacts[index].phones.contains(phone.e164) {
-            self.contacts[index].phones.append(phone.e164)
-        }
+        for phone in values.phones { self.phoneLists[index].add(phone, cap: self.options.maxPhonesPerContact) }
         if let due = values.dueDate {
             let entry = (date: due, daysLate: values.daysLate ?? 0)
             if let latest = self.dueDates[index].latest, latest.date >= due {} else { self.dueDates[index].latest = entry }
@@ -144,8 +176,9 @@ public struct ContactListBuilder {
         var phonelessErrors: [RowError] = []
         var phonelessCount = 0
         var rejectedRows = self.rejectedRows
+        var phonesDropped = 0
         for (index, var contact) in self.contacts.enumerated() {
-            guard !contact.phones.isEmpty else {
+            guard !self.phoneLists[index].isEmpty else {
                 rejectedRows += contact.rowCount
                 phonelessCount += 1
                 if phonelessErrors.count < ContactListBuilder.reportedErrors {
@@ -155,7 +188,9 @@ public struct ContactListBuilder {
                 }
                 continue
             }
-            contact.phones = self.ordered(contact.phones)
+            let phones = self.phoneLists[index].ordered(cap: self.options.maxPhonesPerContact)
+            contact.phones = phones.phones
+            phonesDropped += phones.dropped
             let due = self.dueDates[index]
             contact.fechaLimite = self.options.daysUntilDeadline.map { self.options.today.adding(days: $0) }
                 ?? due.latest.map { $0.date.adding(days: $0.daysLate + 3) }
@@ -168,7 +203,7 @@ public struct ContactListBuilder {
         return ContactList(
             columns: columns, contacts: contacts, dataRows: self.dataRows, invalidRows: rejectedRows,
             rowErrors: Array(errors.prefix(ContactListBuilder.reportedErrors)),
-            rowErrorCount: self.rowErrorCount + phonelessCount)
+            rowErrorCount: self.rowErrorCount + phonelessCount, phonesDropped: phonesDropped)
     }
 
     // MARK: Reading one row
@@ -228,7 +263,7 @@ public struct ContactListBuilder {
         values.dueDate = dueDate
         values.daysLate = daysLate
         values.name = cell(.name).map { ContactListBuilder.tidyName(cellText($0)) } ?? ""
-        values.company = cell(.company).map(cellText).flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
+        values.company = cell(.company).map(cellText).flatMap { $0.isEmpty ? nil : $0.prefix(codePoints: 200) }
         for (column, kind) in columns.phoneColumns where column < row.cells.count {
             let raw = row.cells[column]
             guard !raw.isEmpty else { continue }
@@ -256,16 +291,7 @@ public struct ContactListBuilder {
         columns.phoneColumns.first.map { columns.headers[$0.column] } ?? "phone"
     }
 
-    /// Mobiles first (people answer them), then landlines, each group in the order read; at most
-    /// `maxPhonesPerContact`.
-    private func ordered(_ phones: [String]) -> [String] {
-        let mobilePrefix = self.options.country == .chile ? "+569" : "+549"
-        let mobiles = phones.filter { $0.hasPrefix(mobilePrefix) }
-        let others = phones.filter { !$0.hasPrefix(mobilePrefix) }
-        return Array((mobiles + others).prefix(self.options.maxPhonesPerContact))
-    }
-
-    /// Names arrive upper-case with double spaces; keep the words, one space apart, at most 200 characters.
+    /// Names arrive upper-case with double spaces; keep the words, one space apart, at most 200 code points.
     /// (`text` is already trimmed by `cellText`.)
     static func tidyName(_ text: String) -> String {
         var previousWasSpace = false
@@ -275,6 +301,6 @@ public struct ContactListBuilder {
         }
         if clean, text.utf8.count <= 200 { return text }
         let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\u{A0}" })
-        return String(words.joined(separator: " ").prefix(200))
+        return words.joined(separator: " ").prefix(codePoints: 200)
     }
 }
