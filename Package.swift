@@ -59,7 +59,7 @@ let package = Package(
         ),
 
         // Tests mirror the modules.
-        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "TimeTests", dependencies: ["Time"]),
         .testTarget(name: "MoneyTests", dependencies: ["Money"]),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"]),
@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "MultipartTests", dependencies: ["Multipart"]),
         .testTarget(name: "SpreadsheetTests", dependencies: ["Spreadsheet", "Time", "TestSupport"]),
         .testTarget(
-            name: "IngestionTests", dependencies: ["Ingestion", "Spreadsheet", "Time", "Money"],
+            name: "IngestionTests", dependencies: ["Ingestion", "Spreadsheet", "Time", "Money", "TestSupport"],
             exclude: ["generate_argentine_area_codes.py"]),
         .testTarget(
             name: "BatchesTests", dependencies: ["Batches", "Ingestion", "Accounts", "Money", "PostgreSQL", "Time", "TestSupport"]),

@@ -15,6 +15,15 @@ STATE="$(mktemp -d /tmp/speechai-test.XXXXXX)"
 chmod 755 "$STATE"
 
 cleanup() {
+    local status=$?
+    if [ "$status" != 0 ]; then
+        # A failure shows the end of every log of the stack, before the state directory goes.
+        for log in "$STATE"/log/*.log; do
+            [ -f "$log" ] || continue
+            echo "---- last lines of ${log#"$STATE"/} ----"
+            tail -n 40 "$log"
+        done
+    fi
     scripts/stack.sh stop "$STATE" >/dev/null 2>&1 || true
     local pg
     pg="$(readlink -f "$STATE/pg" 2>/dev/null || true)"

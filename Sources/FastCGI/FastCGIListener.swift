@@ -56,7 +56,7 @@ public final class FastCGIListener {
             return .bodyTooLarge(Request(parameters, body: []), contentLength: parameters.contentLength)
         }
         let body = self.readBody(length: parameters.contentLength)
-        self.bodyConsumed = body.count == parameters.contentLength
+        self.bodyConsumed = body.count == parameters.contentLength && self.inputEnded()
         return .request(Request(parameters, body: body))
     }
 
@@ -93,6 +93,15 @@ public final class FastCGIListener {
             cursor += 1
         }
         return parameters
+    }
+
+    /// Whether the request's input stream is at its end: nginx closes it with an empty FCGI_STDIN
+    /// record after the body, which reading the announced length does not consume. Closing with that
+    /// record unread resets the connection, and nginx then loses the response (a 502 seen under
+    /// load): only a fully read input may skip the lingering close.
+    private func inputEnded() -> Bool {
+        var byte: CChar = 0
+        return FCGX_GetStr(&byte, 1, self.request.pointee.in) == 0
     }
 
     private func readBody(length: Int) -> [UInt8] {

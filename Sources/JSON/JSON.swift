@@ -105,6 +105,9 @@ public struct JSONObject: Sendable, Equatable, ExpressibleByDictionaryLiteral {
 
     public var keys: [String] { self.entries.map(\.key) }
 
+    /// Whether lookups go through the key index (tests).
+    var isIndexed: Bool { self.positions != nil }
+
     /// Appends `other`'s members after this object's (a key already present keeps its place and
     /// takes the new value).
     public mutating func append(_ other: JSONObject) {

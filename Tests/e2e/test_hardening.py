@@ -144,7 +144,8 @@ FAMILY = "\U0001F468\u200D\U0001F469\u200D\U0001F467\u200D\U0001F466"  # one gra
 ACCENT = "e\u0301"  # one grapheme, 2 code points
 
 
-@pytest.mark.parametrize("field,value", [("name", FAMILY * 200), ("description", ACCENT * 2000)])
+@pytest.mark.parametrize("field,value", [("name", FAMILY * 200), ("description", ACCENT * 2000)],
+                         ids=["200-family-emoji-name", "2000-combining-accent-description"])
 def test_batch_text_limits_count_code_points(stack, admin, field, value):
     _, batch_id = batch_for(stack, admin)
     response = stack.api("PATCH", f"/api/v1/batches/{batch_id}", admin, json={field: value})
