@@ -11,7 +11,7 @@ run: deps build
 	@mkdir -p $(STATE)
 	@if [ -f $(STATE)/run/fcgi.pid ] && kill -0 $$(cat $(STATE)/run/fcgi.pid) 2>/dev/null; then \
 		echo "run: already running (make stop first)"; exit 1; fi
-	@BIN_DIR=$(CURDIR)/.build/release HTTP_PORT=$(SPEECHAI_PORT) PG_PORT=$(PG_PORT) scripts/stack.sh start $(STATE)
+	@BIN_DIR=$(CURDIR)/.build/release HTTP_PORT=$(SPEECHAI_PORT) PG_PORT=$(PG_PORT) SPEECHAI_DISPATCHER=1 scripts/stack.sh start $(STATE)
 	@echo
 	@echo "SpeechAI is running:"
 	@echo "  API          http://localhost:$(SPEECHAI_PORT)/"
@@ -21,6 +21,7 @@ run: deps build
 	@echo "  database     $$(BIN_DIR= PG_PORT=$(PG_PORT) scripts/stack.sh database-url $(STATE))"
 	@echo "  admin key    $$(BIN_DIR=$(CURDIR)/.build/release HTTP_PORT=$(SPEECHAI_PORT) PG_PORT=$(PG_PORT) scripts/stack.sh admin-key $(STATE))  (saved in var/admin-key)"
 	@echo "  try          curl -H \"Authorization: Bearer \$$(cat var/admin-key)\" http://localhost:$(SPEECHAI_PORT)/api/v1/accounts"
+	@echo "  dispatcher   a pass every second, calls through the simulator (log: $(STATE)/log/dispatcher.log)"
 	@echo "  logs         $(STATE)/log/"
 	@echo "Stop with: make stop"
 

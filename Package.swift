@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "speechai-fcgi", targets: ["speechai-fcgi"]),
         .executable(name: "speechai", targets: ["speechai"]),
+        .executable(name: "speechai-dispatcher", targets: ["speechai-dispatcher"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -17,6 +18,7 @@ let package = Package(
         // C libraries, each behind its own system-library shim.
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // Our own C for the pool: signal handling, scoreboard atomics, prctl, socket diagnostics.
         .target(name: "CPool"),
 
@@ -40,14 +42,27 @@ let package = Package(
             name: "Authentication",
             dependencies: ["PostgreSQL", "Time", "Accounts", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Ingestion", dependencies: ["Spreadsheet", "Time", "Money"]),
-        .target(name: "Batches", dependencies: ["PostgreSQL", "Time", "Money", "JSON", "Accounts", "Ingestion"]),
+        .target(name: "Batches", dependencies: ["PostgreSQL", "Time", "Money", "JSON", "Accounts"]),
+        // Contact lists into batches: the spreadsheet side of batches, kept apart so that the
+        // dispatcher links no spreadsheet reader.
+        .target(name: "Imports", dependencies: ["Batches", "Ingestion", "Accounts", "PostgreSQL", "Money", "JSON", "Time"]),
+
+        // Calls: the providers (Retell over libcurl, the simulator, webhook signatures) and the
+        // dispatcher's domain (claims, holds, settlement, retries). No spreadsheet, no pool.
+        .target(
+            name: "Providers",
+            dependencies: ["CCurl", "JSON", "Time", "Money", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Dispatching", dependencies: ["Providers", "Batches", "Accounts", "PostgreSQL", "JSON", "Time", "Money"]),
 
         // The HTTP API.
         .target(name: "API", dependencies: ["Routing", "PostgreSQL", "ResponderPool", "JSON", "Time", "Money", "Accounts", "Authentication",
-            "Multipart", "Spreadsheet", "Ingestion", "Batches"]),
+            "Multipart", "Spreadsheet", "Ingestion", "Batches", "Imports", "Dispatching", "Providers"]),
 
         // Executables.
         .executableTarget(name: "speechai-fcgi", dependencies: ["API", "ResponderPool"]),
+        .executableTarget(
+            name: "speechai-dispatcher",
+            dependencies: ["Dispatching", "Providers", "PostgreSQL", "Time", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "speechai-ledger-bench", dependencies: ["Accounts", "Money", "PostgreSQL", "Time"]),
         .executableTarget(name: "speechai-spreadsheet-bench", dependencies: ["Spreadsheet"]),
         .executableTarget(
@@ -77,6 +92,12 @@ let package = Package(
             name: "IngestionTests", dependencies: ["Ingestion", "Spreadsheet", "Time", "Money", "TestSupport"],
             exclude: ["generate_argentine_area_codes.py"]),
         .testTarget(
-            name: "BatchesTests", dependencies: ["Batches", "Ingestion", "Accounts", "Money", "PostgreSQL", "Time", "TestSupport"]),
+            name: "BatchesTests", dependencies: ["Batches", "Accounts", "Money", "PostgreSQL", "Time", "TestSupport"]),
+        .testTarget(name: "ProvidersTests", dependencies: ["Providers", "JSON", "Money", "Time"]),
+        .testTarget(
+            name: "DispatchingTests", dependencies: ["Dispatching", "Providers", "Batches", "Accounts", "JSON", "Money", "Time"]),
+        .testTarget(
+            name: "ImportsTests",
+            dependencies: ["Imports", "Batches", "Ingestion", "Spreadsheet", "Accounts", "Money", "PostgreSQL", "Time", "TestSupport"]),
     ]
 )

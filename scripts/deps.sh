@@ -3,7 +3,7 @@
 # missing (so it is quick and silent when everything is there). Run as root.
 set -euo pipefail
 
-PACKAGES=(libfcgi-dev libpq-dev postgresql-15 nginx-light wrk curl libxlsxwriter-dev
+PACKAGES=(libfcgi-dev libpq-dev postgresql-15 nginx-light wrk curl libcurl4-openssl-dev libxlsxwriter-dev
     zlib1g-dev spawn-fcgi pkg-config systemd)
 missing=()
 for package in "${PACKAGES[@]}"; do

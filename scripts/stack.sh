@@ -98,6 +98,14 @@ pool_start() {
     return 1
 }
 
+# The dispatcher loop (make run): a pass every second, calls through the simulator unless
+# SPEECHAI_PROVIDER says otherwise.
+dispatcher_start() {
+    export DATABASE_URL="${DATABASE_URL:-$(database_url)}"
+    "$BIN_DIR/speechai-dispatcher" loop --interval "${SPEECHAI_DISPATCH_INTERVAL:-1}" >>"$STATE/log/dispatcher.log" 2>&1 &
+    echo $! >"$STATE/run/dispatcher.pid"
+}
+
 stop_pid_file() {
     local file="$1" pid
     [ -f "$file" ] || return 0
@@ -145,9 +153,11 @@ case "$command" in
         pool_start
         nginx_start
         wait_healthy
+        [ "${SPEECHAI_DISPATCHER:-0}" = 1 ] && dispatcher_start
         echo "DATABASE_URL=$(database_url)" >"$STATE/run/env"
         ;;
     stop)
+        stop_pid_file "$STATE/run/dispatcher.pid"
         stop_pid_file "$STATE/run/nginx.pid"
         stop_pid_file "$STATE/run/fcgi.pid"
         pg_stop
@@ -156,6 +166,8 @@ case "$command" in
     pg-stop) pg_stop ;;
     pool-start) pool_start ;;
     pool-stop) stop_pid_file "$STATE/run/fcgi.pid" ;;
+    dispatcher-start) dispatcher_start ;;
+    dispatcher-stop) stop_pid_file "$STATE/run/dispatcher.pid" ;;
     nginx-start) nginx_start ;;
     nginx-stop) stop_pid_file "$STATE/run/nginx.pid" ;;
     database-url) database_url ;;

@@ -221,8 +221,11 @@ enum AccountRoutes {
                             "This Idempotency-Key was used with a different request", code: "IDEMPOTENCY_KEY_REUSED")
                     }
                 }
+                let jobs = JobStore(connection: connection)
+                try jobs.lockBatchesOfSuspendedJobs(accountKey: account.key)
                 let (updated, entry) = try Ledger(connection: connection).topUp(
                     accountKey: account.key, unit: unit, amount: value)
+                try jobs.unsuspend(accountKey: account.key)
                 try Events(connection: connection).record(
                     accountKey: account.key, type: "topup",
                     message: "Account \(account.accountId) topped up with \(value) \(unit.rawValue)")

@@ -1,5 +1,6 @@
 import Accounts
 import Batches
+import Imports
 import Ingestion
 import FastCGI
 import JSON
@@ -23,6 +24,8 @@ public struct AppContext {
     public let version: String
     public let authMode: AuthMode
     public let listFormat: ListFormat
+    /// `RETELL_WEBHOOK_KEY`: the key webhooks are signed with; without it every webhook is refused.
+    public let webhookKey: String?
 }
 
 /// The HTTP application: its routes and how its errors are shown.
@@ -35,11 +38,11 @@ public final class App {
     ///   pool's end-to-end tests need; never enabled in production (`SPEECHAI_DEBUG_ROUTES`).
     public init(
         databaseURL: String, worker: WorkerContext?, authMode: AuthMode = .required, listFormat: ListFormat = .seed,
-        debugRoutes: Bool = false
+        webhookKey: String? = nil, debugRoutes: Bool = false
     ) {
         let context = AppContext(
             database: DatabaseSession(url: databaseURL), worker: worker, version: App.version, authMode: authMode,
-            listFormat: listFormat)
+            listFormat: listFormat, webhookKey: webhookKey)
         self.router = Router(renderError: App.renderError)
         // Route groups: the system routes need no key; every other route authenticates once, in
         // its group, before its handler reads the body.
@@ -50,6 +53,8 @@ public final class App {
         IngestionRoutes.register(on: keyed, context: context)
         BatchRoutes.register(on: keyed, context: context)
         JobRoutes.register(on: keyed, context: context)
+        // Provider webhooks carry a signature instead of a key.
+        WebhookRoutes.register(on: self.router.group(authenticate: context.verifyWebhookSignature), context: context)
         if debugRoutes { SystemRoutes.registerDebug(on: self.router, context: context) }
     }
 
@@ -90,8 +95,12 @@ public final class App {
             return .notFound("Not found")
         case let error as DatabaseError where error.code == .uniqueViolation && error.constraint == "jobs_live_contacts":
             return .conflict("The contact already has a live job in this batch", code: "DUPLICATE_CONTACT")
-        case let error as DatabaseError where error.code == .deadlockDetected || error.code == .serializationFailure:
+        case let error as DatabaseError
+        where error.code == .deadlockDetected || error.code == .serializationFailure || error.code == .lockNotAvailable:
             return .conflict("The resource changed at the same time; try again", code: "CONCURRENT_CHANGE")
+        case let error as DatabaseError where error.code == .queryCanceled:
+            PoolLog.write("\(request.method) \(request.path): statement timeout: \(error.debugDescription)")
+            return HTTPError(status: 503, code: "TIMEOUT", message: "The request took too long; try again shortly")
         case let error as IngestionError:
             return .badRequest(error.message, code: "INVALID_CONTACTS")
         case let error as ImportRefusal:

@@ -1,4 +1,5 @@
 import Batches
+import Imports
 import Ingestion
 import JSON
 import Money

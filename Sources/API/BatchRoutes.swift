@@ -1,6 +1,7 @@
 import Accounts
 import Authentication
 import Batches
+import Imports
 import FastCGI
 import Ingestion
 import JSON

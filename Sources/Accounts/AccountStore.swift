@@ -207,7 +207,7 @@ public struct AccountStore {
     }
 
     /// Locks the account row for the rest of the transaction.
-    func lock(key: Int64) throws -> Account? {
+    public func lock(key: Int64) throws -> Account? {
         let rows = try self.connection.query(
             "SELECT \(literal: Account.columns) FROM accounts WHERE id = \(key) FOR UPDATE")
         return try rows.first.map(Account.init(row:))

@@ -90,6 +90,29 @@ public struct JobStore {
         }
     }
 
+    /// Before a top-up locks its account: the batches that hold the account's suspended jobs, so
+    /// that `unsuspend` keeps the lock order (batches before accounts; sql/migrations/004_dispatch.sql).
+    public func lockBatchesOfSuspendedJobs(accountKey: Int64) throws {
+        try self.connection.query(
+            """
+            SELECT id FROM batches
+            WHERE id IN (SELECT DISTINCT batch_id FROM jobs WHERE account_id = \(accountKey) AND status = 'suspended')
+            ORDER BY id FOR NO KEY UPDATE
+            """)
+    }
+
+    /// After a top-up: the account's suspended jobs are due again (the dispatcher suspends a job
+    /// whose call the account could not pay for). Returns how many.
+    @discardableResult
+    public func unsuspend(accountKey: Int64) throws -> Int {
+        try self.connection.query(
+            """
+            UPDATE jobs SET status = 'pending', next_attempt_at = now(), last_error = NULL
+            WHERE account_id = \(accountKey) AND status = 'suspended'
+            """
+        ).affectedRows
+    }
+
     /// Locks the batch, then the job (the order every lifecycle change uses), checks the
     /// transition against the job's current status, and runs `update`.
     private func change(

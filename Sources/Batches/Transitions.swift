@@ -26,6 +26,11 @@ public enum JobAction: String, Sendable, CaseIterable {
     case fail
     /// The dispatcher: a scheduled job's time has come.
     case release
+    /// The dispatcher: the attempt is over and the job is due again at once (the next phone of a
+    /// bad number, a call the provider refused).
+    case requeue
+    /// The dispatcher: a call of a cancelled batch ended without a conversation; no retry follows.
+    case abandon
 }
 
 /// A transition the state tables do not allow (answered 409 with `code` and `message`).
@@ -60,13 +65,15 @@ public enum JobTransitions {
         switch (action, status) {
         case (.retry, .failed), (.retry, .cancelled): return .pending
         case (.cancel, .pending), (.cancel, .scheduled), (.cancel, .suspended): return .cancelled
-        case (.claim, .pending): return .inProgress
-        case (.suspend, .pending): return .suspended
+        case (.claim, .pending), (.claim, .scheduled): return .inProgress
+        case (.suspend, .pending), (.suspend, .scheduled): return .suspended
         case (.unsuspend, .suspended): return .pending
         case (.complete, .inProgress): return .completed
         case (.reschedule, .inProgress): return .scheduled
         case (.fail, .inProgress): return .failed
         case (.release, .scheduled): return .pending
+        case (.requeue, .inProgress): return .pending
+        case (.abandon, .inProgress): return .cancelled
         default:
             throw TransitionRefused(code: "JOB_STATE_CONFLICT", message: JobTransitions.refusal(action, status))
         }

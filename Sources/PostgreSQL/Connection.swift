@@ -1,5 +1,6 @@
 import CLibPQ
 import Glibc
+import Time
 
 /// One libpq connection. Statements run with bound parameters and are prepared once per
 /// connection (named by their SQL), so a hot query is parsed and planned only the first time.
@@ -20,9 +21,23 @@ public final class Connection {
     private var preparedStatements: [String: PreparedStatement] = [:]
     private var transactionDepth = 0
 
-    /// Connects and pins the session settings the decoders rely on (ISO dates, UTC).
+    /// How long a statement may wait for a row lock, and may run at all, unless the caller says
+    /// otherwise. Every writer follows one lock order (sql/migrations/004_dispatch.sql), so a wait
+    /// is short; the limits make sure that no request or dispatcher pass can wait forever if that
+    /// order is ever broken (a lock timeout is SQLSTATE 55P03, a cancelled statement 57014).
+    public struct Timeouts: Sendable {
+        public var lock: Duration
+        public var statement: Duration
+
+        public init(lock: Duration = .seconds(5), statement: Duration = .seconds(120)) {
+            self.lock = lock
+            self.statement = statement
+        }
+    }
+
+    /// Connects and pins the session settings the decoders rely on (ISO dates, UTC) and `timeouts`.
     /// - Parameter url: a libpq connection URI or key/value string (`DATABASE_URL`).
-    public init(url: String, applicationName: String = "speechai") throws(DatabaseError) {
+    public init(url: String, applicationName: String = "speechai", timeouts: Timeouts = Timeouts()) throws(DatabaseError) {
         let keywords = ["connect_timeout", "application_name", "dbname"]
         let values = ["3", applicationName, url]
         // Keywords before `dbname` are defaults: the URL's own settings override them.
@@ -42,7 +57,9 @@ public final class Connection {
             let message = String(cString: PQerrorMessage(handle))
             throw DatabaseError(code: .connectionFailure, serverMessage: message)
         }
-        _ = try self.execute(script: "SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; SET IntervalStyle = 'iso_8601'")
+        _ = try self.execute(
+            script: "SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; SET IntervalStyle = 'iso_8601'; "
+                + "SET lock_timeout = \(timeouts.lock.wholeMilliseconds); SET statement_timeout = \(timeouts.statement.wholeMilliseconds)")
     }
 
     deinit {

@@ -156,3 +156,24 @@ extension Int64 {
         return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
     }
 }
+
+extension Duration {
+    /// The duration in whole milliseconds (rounded down), as timeouts are given to C libraries.
+    public var wholeMilliseconds: Int64 {
+        self.components.seconds * 1000 + self.components.attoseconds / 1_000_000_000_000_000
+    }
+}
+
+extension Timestamp {
+    /// This instant moved by `duration` (microsecond resolution).
+    public func advanced(by duration: Duration) -> Timestamp {
+        Timestamp(
+            microsecondsSinceEpoch: self.microsecondsSinceEpoch + duration.components.seconds * 1_000_000
+                + duration.components.attoseconds / 1_000_000_000_000)
+    }
+
+    /// From Unix milliseconds, as providers send times.
+    public init(unixMilliseconds: Int64) {
+        self.init(microsecondsSinceEpoch: unixMilliseconds * 1000)
+    }
+}

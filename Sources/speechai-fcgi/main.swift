@@ -30,6 +30,7 @@ if CommandLine.arguments.dropFirst().first == "worker" {
             let app = App(
                 databaseURL: databaseURL, worker: worker,
                 authMode: environment["SPEECHAI_AUTH"] == "disabled" ? .disabled : .required, listFormat: listFormat,
+                webhookKey: environment["RETELL_WEBHOOK_KEY"].flatMap { $0.isEmpty ? nil : $0 },
                 debugRoutes: environment["SPEECHAI_DEBUG_ROUTES"] == "1")
             return app.handle
         })

@@ -43,13 +43,15 @@ import Testing
         let allowed: [JobAction: [JobStatus: JobStatus]] = [
             .retry: [.failed: .pending, .cancelled: .pending],
             .cancel: [.pending: .cancelled, .scheduled: .cancelled, .suspended: .cancelled],
-            .claim: [.pending: .inProgress],
-            .suspend: [.pending: .suspended],
+            .claim: [.pending: .inProgress, .scheduled: .inProgress],
+            .suspend: [.pending: .suspended, .scheduled: .suspended],
             .unsuspend: [.suspended: .pending],
             .complete: [.inProgress: .completed],
             .reschedule: [.inProgress: .scheduled],
             .fail: [.inProgress: .failed],
             .release: [.scheduled: .pending],
+            .requeue: [.inProgress: .pending],
+            .abandon: [.inProgress: .cancelled],
         ]
         for action in JobAction.allCases {
             for status in JobStatus.allCases {

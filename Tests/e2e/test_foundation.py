@@ -242,11 +242,13 @@ def test_a_pool_without_database_url_refuses_to_start(stack):
 
 def test_shipped_systemd_units_verify():
     with tempfile.TemporaryDirectory() as directory:
-        for unit in ("speechai-fcgi.service", "speechai-fcgi.socket"):
+        for unit in ("speechai-fcgi.service", "speechai-fcgi.socket", "speechai-dispatcher.service",
+                     "speechai-dispatcher.timer"):
             text = (ROOT / "systemd" / unit).read_text()
             text = text.replace("/usr/local/bin/", os.environ["BIN_DIR"] + "/")
             (Path(directory) / unit).write_text(text)
-        result = subprocess.run(["systemd-analyze", "verify", "speechai-fcgi.socket", "speechai-fcgi.service"],
+        result = subprocess.run(["systemd-analyze", "verify", "speechai-fcgi.socket", "speechai-fcgi.service",
+                                 "speechai-dispatcher.service", "speechai-dispatcher.timer"],
                                 cwd=directory, capture_output=True, text=True)
         assert result.returncode == 0, result.stdout + result.stderr
 

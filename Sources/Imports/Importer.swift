@@ -1,4 +1,5 @@
 import Accounts
+import Batches
 import Ingestion
 import Money
 import PostgreSQL

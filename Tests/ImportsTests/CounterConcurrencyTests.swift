@@ -6,6 +6,7 @@ import TestSupport
 import Testing
 
 @testable import Batches
+@testable import Imports
 
 /// Counters under concurrent changes: 8 connections move the jobs of two batches through random
 /// statuses (the dispatcher's way, with plain UPDATEs of many rows), retry and cancel them (the

@@ -8,6 +8,7 @@ import Testing
 import Time
 
 @testable import Batches
+@testable import Imports
 
 /// Batch creation against a real PostgreSQL: all or nothing, counters kept by the database,
 /// duplicates only within the account.
