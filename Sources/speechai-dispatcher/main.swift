@@ -66,7 +66,8 @@ func log(_ message: String) {
 /// The configuration, from the same environment file as the pool:
 /// `DATABASE_URL`, `SPEECHAI_PROVIDER` (`simulator`, the default, or `retell`),
 /// `SPEECHAI_SIMULATOR_DELAY` (seconds until a simulated call has its result, default 3),
-/// `RETELL_BASE_URL`, `RETELL_API_KEY`, `RETELL_FROM_NUMBER`, `RETELL_AGENT_ID`, and for tests only
+/// `RETELL_BASE_URL`, `RETELL_API_KEY`, `RETELL_FROM_NUMBER`, `RETELL_AGENT_ID`, `RETELL_TIMEOUT_SECONDS`
+/// (a request's whole time limit, default 10), and for tests only
 /// `SPEECHAI_TEST_CLOCK=1` with `SPEECHAI_TEST_NOW` (an RFC 3339 instant the whole pass runs at).
 struct Environment {
     let databaseURL: String
@@ -96,7 +97,10 @@ struct Environment {
             guard let base = variables["RETELL_BASE_URL"], let key = variables["RETELL_API_KEY"] else {
                 throw ValidationError("SPEECHAI_PROVIDER=retell needs RETELL_BASE_URL and RETELL_API_KEY")
             }
-            provider = RetellClient(baseURL: base, apiKey: key)
+            let timeout = Double(variables["RETELL_TIMEOUT_SECONDS"] ?? "10") ?? 10
+            provider = RetellClient(
+                baseURL: base, apiKey: key,
+                http: HTTPClient(connectTimeout: .seconds(3), timeout: .milliseconds(Int64(timeout * 1000))))
             // A webhook normally settles the call; the poll is the fallback after the longest call.
             firstPoll = { maxCall in .seconds(maxCall + 120) }
             lostAfter = { maxCall in .seconds(maxCall + 900) }

@@ -12,6 +12,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK = ROOT / "scripts" / "stack.sh"
+# The suite's pool: four workers, the debug routes, and the key the fake provider signs webhooks with.
+POOL_SETTINGS = {"SPEECHAI_WORKERS": "4", "SPEECHAI_DEBUG_ROUTES": "1", "RETELL_WEBHOOK_KEY": "key_fake_webhook"}
 
 
 class Stack:
@@ -41,7 +43,7 @@ class Stack:
     def start_pool(self, **env):
         """Restarts the pool with the suite's settings plus `env`."""
         self.stop_pool()
-        settings = {"SPEECHAI_WORKERS": "4", "SPEECHAI_DEBUG_ROUTES": "1"}
+        settings = dict(POOL_SETTINGS)
         settings.update(env)
         self.run("pool-start", settings)
         wait_until(lambda: self.get("/health").status_code == 200, "pool healthy")
@@ -129,8 +131,7 @@ def process_alive(pid: int) -> bool:
 def stack():
     state = Path(os.environ["SPEECHAI_STACK_STATE"])
     stack = Stack(state)
-    env = {"SPEECHAI_WORKERS": "4", "SPEECHAI_DEBUG_ROUTES": "1"}
-    stack.run("start", env)
+    stack.run("start", POOL_SETTINGS)
     yield stack
     stack.run("stop")
 
