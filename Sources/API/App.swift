@@ -53,6 +53,7 @@ public final class App {
         IngestionRoutes.register(on: keyed, context: context)
         BatchRoutes.register(on: keyed, context: context)
         JobRoutes.register(on: keyed, context: context)
+        DoNotCallRoutes.register(on: keyed, context: context)
         // Provider webhooks carry a signature instead of a key.
         WebhookRoutes.register(on: self.router.group(authenticate: context.verifyWebhookSignature), context: context)
         if debugRoutes { SystemRoutes.registerDebug(on: self.router, context: context) }

@@ -58,15 +58,11 @@ extension JobCounts {
 
 extension Batch {
     /// `completed / total × 100`, to two decimals (0 for an empty batch).
-    var completionRate: JSON {
-        guard self.counts.total > 0 else { return .int(0) }
-        let hundredths = (Int64(self.counts.completed) * 10_000 + Int64(self.counts.total) / 2) / Int64(self.counts.total)
-        return .amount(Amount(tenThousandths: hundredths * 100))
-    }
+    var completionRate: JSON { percentage(self.counts.completed, of: self.counts.total) }
 
-    /// `GET /batches/{id}/summary`. `hourly_stats` (calls per hour in the batch's zone) is empty
-    /// until calls are placed: the calls themselves arrive with the dispatcher.
-    var summaryJSON: JSON {
+    /// `GET /batches/{id}/summary`, with `hourly_stats`: the batch's settled calls per hour in its
+    /// time zone.
+    func summaryJSON(hourly: [HourlyCallStats]) -> JSON {
         var object: JSONObject = [
             "batch_id": .string(self.batchId),
             "_id": .string(self.objectId),
@@ -85,7 +81,13 @@ extension Batch {
             "created_at": .timestamp(self.createdAt),
             "started_at": .timestamp(self.startedAt),
             "completed_at": .timestamp(self.completedAt),
-            "hourly_stats": [],
+            "hourly_stats": .array(hourly.map { hour in
+                [
+                    "date": .string(hour.date), "hour": .int(Int64(hour.hour)), "total_calls": .int(Int64(hour.totalCalls)),
+                    "successful_calls": .int(Int64(hour.successfulCalls)),
+                    "success_rate": percentage(hour.successfulCalls, of: hour.totalCalls),
+                ]
+            }),
         ])
         return .object(object)
     }
@@ -181,4 +183,11 @@ extension Contact {
             "fecha_maxima": .string(self.fechaMaxima?.iso),
         ]
     }
+}
+
+/// `part / total × 100`, rounded to two decimals (0 when there is nothing to count).
+func percentage(_ part: Int, of total: Int) -> JSON {
+    guard total > 0 else { return .int(0) }
+    let hundredths = (Int64(part) * 10_000 + Int64(total) / 2) / Int64(total)
+    return .amount(Amount(tenThousandths: hundredths * 100))
 }

@@ -30,7 +30,8 @@ enum BatchRoutes {
         }
         keyed.get("/api/v1/batches/{id}/summary") { _, parameters, principal in
             try context.database.withConnection { connection in
-                .json(try context.visibleBatch(try parameters.require("id"), principal, connection).summaryJSON)
+                let batch = try context.visibleBatch(try parameters.require("id"), principal, connection)
+                return .json(batch.summaryJSON(hourly: try BatchStore(connection: connection).hourlyStats(batchKey: batch.key)))
             }
         }
         keyed.get("/api/v1/batches/{id}/status") { _, parameters, principal in

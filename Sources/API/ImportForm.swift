@@ -34,20 +34,24 @@ struct ImportForm {
 
     static let multipartLimits = MultipartLimits()
 
-    /// Reads the form; `account_id` may also come as a query parameter (the previous preview took it there).
-    init(_ request: Request, endpoint: ImportEndpoint) throws(HTTPError) {
+    /// The request's `multipart/form-data` body (415 for another type, 400 when it cannot be read).
+    static func multipart(_ request: Request, what: String) throws(HTTPError) -> MultipartForm {
         let contentType = request.header("content-type") ?? ""
         guard MultipartForm.isMultipartFormData(contentType) else {
             throw HTTPError(
                 status: 415, code: "UNSUPPORTED_MEDIA_TYPE",
-                message: "Upload the list as multipart/form-data with the file in the field 'file'")
+                message: "Upload \(what) as multipart/form-data with the file in the field 'file'")
         }
-        let form: MultipartForm
         do {
-            form = try MultipartForm.parse(body: request.body, contentType: contentType, limits: ImportForm.multipartLimits)
+            return try MultipartForm.parse(body: request.body, contentType: contentType, limits: ImportForm.multipartLimits)
         } catch {
             throw HTTPError.badRequest("The upload could not be read: \(error.message)", code: "INVALID_MULTIPART")
         }
+    }
+
+    /// Reads the form; `account_id` may also come as a query parameter (the previous preview took it there).
+    init(_ request: Request, endpoint: ImportEndpoint) throws(HTTPError) {
+        let form = try Self.multipart(request, what: "the list")
         var reader = FormReader(form: form)
         let account = reader.text("account_id", maxLength: 64) ?? request.query["account_id"]
         if let account, ["string", "undefined", "null"].contains(account.lowercased()) {

@@ -223,6 +223,35 @@ public struct BatchStore {
     static let importLockSpace = 0x5350_4249
 }
 
+/// One hour of a batch's calls, in the batch's time zone (its summary's `hourly_stats`).
+public struct HourlyCallStats: Sendable, Equatable {
+    public let date: String
+    public let hour: Int
+    public let totalCalls: Int
+    /// Calls with a conversation (outcome `answered`).
+    public let successfulCalls: Int
+}
+
+extension BatchStore {
+    /// The batch's settled calls by local hour of placing.
+    public func hourlyStats(batchKey: Int64) throws -> [HourlyCallStats] {
+        try self.connection.query(
+            """
+            SELECT to_char(local, 'YYYY-MM-DD') AS day, extract(hour FROM local)::integer AS hour, count(*) AS total,
+                count(*) FILTER (WHERE outcome = 'answered') AS answered
+            FROM (SELECT c.created_at AT TIME ZONE coalesce(b.call_settings ->> 'timezone', a.timezone) AS local, c.outcome
+                  FROM calls c JOIN batches b ON b.id = c.batch_id JOIN accounts a ON a.id = b.account_id
+                  WHERE c.batch_id = \(batchKey) AND c.settled_at IS NOT NULL) AS settled
+            GROUP BY 1, 2 ORDER BY 1, 2
+            """
+        ).map { row in
+            HourlyCallStats(
+                date: try row.string("day"), hour: Int(try row.int("hour")), totalCalls: Int(try row.int("total")),
+                successfulCalls: Int(try row.int("answered")))
+        }
+    }
+}
+
 public enum BatchError: Error, Sendable, Equatable {
     case notFound
 }

@@ -115,8 +115,12 @@ def test_a_campaign_runs_to_its_outcomes_and_charges_exactly(stack, admin):
     money = balance(stack, admin, account)
     assert Decimal(str(money["credit_balance"])) == Decimal("100") - Decimal("0.245") - Decimal("0.2475")
     assert Decimal(str(money["credit_reserved"])) == 0
-    summary = stack.api("GET", f"/api/v1/batches/{batch['batch_id']}", admin).json()
+    summary = stack.api("GET", f"/api/v1/batches/{batch['batch_id']}/summary", admin).json()
     assert Decimal(str(summary["total_cost"])) == Decimal("0.4925")
+    assert Decimal(str(summary["total_minutes"])) == Decimal("3.0167")  # 90 s + 91 s
+    # Placed at 12:00 in Santiago: one hour bucket, 2 conversations in 4 calls.
+    assert summary["hourly_stats"] == [{"date": "2026-12-02", "hour": 12, "total_calls": 4, "successful_calls": 2,
+                                        "success_rate": 50}]
     assert reconciled(stack)
     # Nothing is due any more: a second pass dials no one.
     assert "claimed=0" in dispatch(stack)
@@ -388,3 +392,29 @@ def test_a_provider_refusal_releases_the_hold_and_retries_later(stack, admin, re
     job, = jobs(stack, admin, batch)
     assert job["status"] == "scheduled" and calls(stack, batch, "status") == [["not_placed"]]
     assert Decimal(str(balance(stack, admin, account)["credit_reserved"])) == 0
+
+
+# The do-not-call list ------------------------------------------------------------------------------
+
+def test_the_do_not_call_list_through_the_api(stack, admin):
+    account = new_account(stack, admin)
+    path = f"/api/v1/accounts/{account['account_id']}/do-not-call"
+    response = stack.api("POST", path, admin, json={"phones": ["9 1234 5670", "+56912345671", "hola"], "reason": "pidió no llamar"})
+    assert response.status_code == 201, response.text
+    assert response.json()["added"] == 2 and response.json()["invalid"] == ["hola"]
+    assert stack.api("POST", path, admin, json={"phones": ["+56912345670"]}).json()["already_listed"] == 1
+    listed = stack.api("GET", path, admin).json()
+    assert listed["total"] == 2 and {entry["phone"] for entry in listed["numbers"]} == {"+56912345670", "+56912345671"}
+    upload = stack.api("POST", path + "/upload", admin, files={"file": ("no_llame.csv", b"telefono\n912345672\n+56912345673\n")})
+    assert upload.status_code == 201 and upload.json()["added"] == 2, upload.text
+    assert stack.api("DELETE", path + "/+56912345671", admin).status_code == 200
+    assert stack.api("DELETE", path + "/+56912345671", admin).status_code == 404
+    assert stack.api("GET", path, admin).json()["total"] == 3
+    # Another tenant's key sees nothing of it.
+    other = new_account(stack, admin)
+    assert stack.api("GET", path, stack.create_key(other["account_id"])).status_code == 404
+    assert stack.api("POST", path, admin, json={"phones": []}).status_code == 400
+    # The dispatcher skips listed numbers.
+    _, batch = campaign(stack, admin, [["+56912345670", "+56912345674"]], account=account)
+    dispatch(stack)
+    assert [call[0] for call in calls(stack, batch)] == ["+56912345674"]
