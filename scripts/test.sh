@@ -4,7 +4,8 @@
 # state directory on its own ports, beside any `make run` stack, and is removed afterwards.
 #
 # While working on one part: SKIP_UNIT=1 skips `swift test`; E2E_ARGS replaces the pytest
-# arguments (e.g. E2E_ARGS="-x Tests/e2e/test_ingestion.py").
+# arguments (e.g. E2E_ARGS="-x Tests/e2e/test_ingestion.py"); KEEP_STATE=1 keeps the stack's state
+# directory (its logs and database files) for a look afterwards.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -25,6 +26,7 @@ cleanup() {
         done
     fi
     scripts/stack.sh stop "$STATE" >/dev/null 2>&1 || true
+    if [ "${KEEP_STATE:-0}" = 1 ]; then echo "test: state kept in $STATE"; return; fi
     local pg
     pg="$(readlink -f "$STATE/pg" 2>/dev/null || true)"
     rm -rf "$STATE"

@@ -67,7 +67,9 @@ func log(_ message: String) {
 /// `DATABASE_URL`, `SPEECHAI_PROVIDER` (`simulator`, the default, or `retell`),
 /// `SPEECHAI_SIMULATOR_DELAY` (seconds until a simulated call has its result, default 3),
 /// `RETELL_BASE_URL`, `RETELL_API_KEY`, `RETELL_FROM_NUMBER`, `RETELL_AGENT_ID`, `RETELL_TIMEOUT_SECONDS`
-/// (a request's whole time limit, default 10), and for tests only
+/// (a request's whole time limit, default 10), `RETELL_POLL_AFTER_SECONDS` (when a call with no
+/// webhook is polled; default max_call_duration + 120), `RETELL_LOST_AFTER_SECONDS` (when an attempt
+/// nothing is known of is closed as lost; default max_call_duration + 900), and for tests only
 /// `SPEECHAI_TEST_CLOCK=1` with `SPEECHAI_TEST_NOW` (an RFC 3339 instant the whole pass runs at).
 struct Environment {
     let databaseURL: String
@@ -101,9 +103,12 @@ struct Environment {
             provider = RetellClient(
                 baseURL: base, apiKey: key,
                 http: HTTPClient(connectTimeout: .seconds(3), timeout: .milliseconds(Int64(timeout * 1000))))
-            // A webhook normally settles the call; the poll is the fallback after the longest call.
-            firstPoll = { maxCall in .seconds(maxCall + 120) }
-            lostAfter = { maxCall in .seconds(maxCall + 900) }
+            // A webhook normally settles the call; the poll is the fallback after the longest call,
+            // and an attempt nothing is known of is closed as lost a quarter of an hour later.
+            let pollAfter = variables["RETELL_POLL_AFTER_SECONDS"].flatMap(Int.init)
+            let lostAfterSeconds = variables["RETELL_LOST_AFTER_SECONDS"].flatMap(Int.init)
+            firstPoll = { maxCall in .seconds(pollAfter ?? maxCall + 120) }
+            lostAfter = { maxCall in .seconds(lostAfterSeconds ?? maxCall + 900) }
         case let other:
             throw ValidationError("SPEECHAI_PROVIDER must be simulator or retell, not \(other)")
         }

@@ -13,12 +13,19 @@ API_KEY = "key_fake_retell"
 WEBHOOK_KEY = "key_fake_webhook"
 
 
+AUTO_OUTCOMES = {**{digit: ("user_hangup", 30_000) for digit in range(6)}, 6: ("dial_no_answer", 0),
+                 7: ("dial_busy", 0), 8: ("voicemail_reached", 15_000), 9: ("invalid_destination", 0)}
+
+
 class FakeRetell:
     def __init__(self):
         self.requests = []          # (method, path, body) in arrival order
         self.calls = {}             # call_id -> call object served by get-call
         self.behaviour = "accept"   # accept | refuse | error | slow_accept
         self.slow_seconds = 0.0
+        # When set, get-call answers every call as ended, its outcome by the number's last digit
+        # (the simulator's table), so polls settle a whole campaign.
+        self.auto_end = False
         self.lock = threading.Lock()
         fake = self
 
@@ -62,9 +69,17 @@ class FakeRetell:
                     call = fake.calls.get(call_id)
                 if call is None:
                     return self.reply(404, {"message": "not found"})
+                if fake.auto_end and call["call_status"] == "registered":
+                    reason, duration = AUTO_OUTCOMES[int(call["to_number"][-1])]
+                    call = fake.finish(call_id, reason, duration,
+                                       status="ended" if duration else "not_connected")
                 self.reply(200, call)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 256  # several dispatchers place and poll at once
+            daemon_threads = True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -72,7 +87,8 @@ class FakeRetell:
 
     def created(self):
         with self.lock:
-            return [request[2] for request in self.requests if request[1] == "/v2/create-phone-call"]
+            return [request[2] for request in self.requests
+                    if request[0] == "POST" and request[1] == "/v2/create-phone-call"]
 
     def finish(self, call_id, reason="user_hangup", duration_ms=60_000, status="ended", **extra):
         """The call ends: get-call serves the final object (and the test may send its webhook)."""
