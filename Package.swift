@@ -63,7 +63,8 @@ let package = Package(
         .executableTarget(
             name: "speechai-dispatcher",
             dependencies: ["Dispatching", "Providers", "PostgreSQL", "Time", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "speechai-ledger-bench", dependencies: ["Accounts", "Money", "PostgreSQL", "Time"]),
+        .target(name: "BenchSupport"),
+        .executableTarget(name: "speechai-ledger-bench", dependencies: ["BenchSupport", "Accounts", "Money", "PostgreSQL", "Time"]),
         .executableTarget(name: "speechai-spreadsheet-bench", dependencies: ["Spreadsheet"]),
         .executableTarget(
             name: "speechai",

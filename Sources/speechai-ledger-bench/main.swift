@@ -1,3 +1,4 @@
+import BenchSupport
 // speechai-ledger-bench: benchmark B2. Clients hold and settle credit through the project's own
 // ledger code (each pair: a hold, then a partial post), for a fixed time, on one hot account or
 // spread over many; prints the pairs per second, then checks the ledger invariants.
@@ -65,7 +66,7 @@ let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(options.seconds * 1
 let holdAmount: Amount = Amount("0.47")!
 let postAmount: Amount = Amount("0.2")!
 
-DispatchQueue.concurrentPerform(iterations: options.clients) { client in
+onThreads(options.clients) { client in
     do {
         let ledger = Ledger(connection: try Connection(url: options.databaseURL, applicationName: "speechai-ledger-bench"))
         var generator = SystemRandomNumberGenerator()
