@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "Routing", dependencies: ["FastCGI", "JSON"]),
         .target(name: "Migrations", dependencies: ["PostgreSQL"]),
         .target(name: "Multipart"),
+        // Work on threads of their own (benchmark clients, concurrent provider requests).
+        .target(name: "Threads"),
         .target(
             name: "Spreadsheet",
             dependencies: ["Time", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
@@ -52,7 +54,7 @@ let package = Package(
         .target(
             name: "Providers",
             dependencies: ["CCurl", "JSON", "Time", "Money", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Dispatching", dependencies: ["Providers", "Batches", "Accounts", "PostgreSQL", "JSON", "Time", "Money"]),
+        .target(name: "Dispatching", dependencies: ["Threads", "Providers", "Batches", "Accounts", "PostgreSQL", "JSON", "Time", "Money"]),
 
         // The HTTP API.
         .target(name: "API", dependencies: ["Routing", "PostgreSQL", "ResponderPool", "JSON", "Time", "Money", "Accounts", "Authentication",
@@ -63,8 +65,7 @@ let package = Package(
         .executableTarget(
             name: "speechai-dispatcher",
             dependencies: ["Dispatching", "Providers", "PostgreSQL", "Time", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .target(name: "BenchSupport"),
-        .executableTarget(name: "speechai-ledger-bench", dependencies: ["BenchSupport", "Accounts", "Money", "PostgreSQL", "Time"]),
+        .executableTarget(name: "speechai-ledger-bench", dependencies: ["Threads", "Accounts", "Money", "PostgreSQL", "Time"]),
         .executableTarget(name: "speechai-spreadsheet-bench", dependencies: ["Spreadsheet"]),
         .executableTarget(
             name: "speechai",

@@ -3,6 +3,7 @@ import Foundation
 import JSON
 import PostgreSQL
 import Providers
+import Threads
 import Time
 
 /// What one pass did, for the log line and the tests.
@@ -116,27 +117,18 @@ public final class Dispatcher {
         let configuration = self.configuration
         let results = ConcurrentResults<Placement>(count: calls.count)
         let threads = min(configuration.placementConcurrency, calls.count)
-        let group = DispatchGroup()
-        for worker in 0..<threads {
-            group.enter()
-            let thread = Thread {
-                var index = worker
-                while index < calls.count {
-                    let call = calls[index]
-                    results.set(index, configuration.provider.place(CallRequest(
-                        attemptId: call.attemptId, toNumber: call.toNumber, fromNumber: configuration.fromNumber,
-                        agentId: call.agentId, dynamicVariables: call.dynamicVariables,
-                        metadata: [
-                            "attempt_id": .string(call.attemptId), "job_id": .string(call.jobId),
-                            "account_id": .string(call.accountId), "batch_id": .string(call.batchId),
-                        ])))
-                    index += threads
-                }
-                group.leave()
+        onThreads(threads) { worker in
+            for index in stride(from: worker, to: calls.count, by: threads) {
+                let call = calls[index]
+                results.set(index, configuration.provider.place(CallRequest(
+                    attemptId: call.attemptId, toNumber: call.toNumber, fromNumber: configuration.fromNumber,
+                    agentId: call.agentId, dynamicVariables: call.dynamicVariables,
+                    metadata: [
+                        "attempt_id": .string(call.attemptId), "job_id": .string(call.jobId),
+                        "account_id": .string(call.accountId), "batch_id": .string(call.batchId),
+                    ])))
             }
-            thread.start()
         }
-        group.wait()
         let now = configuration.clock()
         for (index, call) in calls.enumerated() {
             switch results.get(index) {

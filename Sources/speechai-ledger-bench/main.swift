@@ -1,4 +1,4 @@
-import BenchSupport
+import Threads
 // speechai-ledger-bench: benchmark B2. Clients hold and settle credit through the project's own
 // ledger code (each pair: a hold, then a partial post), for a fixed time, on one hot account or
 // spread over many; prints the pairs per second, then checks the ledger invariants.

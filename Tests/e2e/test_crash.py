@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 
 from fake_retell import API_KEY, FakeRetell
 from test_accounts import new_account
-from test_dispatch import WEDNESDAY_NOON, reconciled, rut
+from test_dispatch import WEDNESDAY_NOON, reconciled
 from test_ingestion import upload
+from test_lifecycle import rut
 
 SEED = int(os.environ.get("CRASH_SEED", str(int(time.time()))))
 ACCOUNTS = 4

@@ -12,6 +12,7 @@ import pytest
 
 from fake_retell import API_KEY, WEBHOOK_KEY, FakeRetell, signature
 from test_accounts import new_account
+from test_lifecycle import rut
 
 # A Wednesday, 12:00 in Santiago (UTC-3 in December).
 WEDNESDAY_NOON = "2026-12-02T15:00:00Z"
@@ -44,16 +45,6 @@ def dispatch(stack, now=WEDNESDAY_NOON, retell=None, **env):
                             env=variables, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
-
-
-def rut(number):
-    """A valid Chilean RUT for `number` (mod-11 check digit)."""
-    total, factor = 0, 2
-    for digit in reversed(str(number)):
-        total += int(digit) * factor
-        factor = 2 if factor == 7 else factor + 1
-    check = 11 - total % 11
-    return f"{number}-{'0' if check == 11 else 'K' if check == 10 else check}"
 
 
 def campaign(stack, admin, phones, *, use_case="marketing", settings=ALWAYS, credits=100.0, account=None,
