@@ -65,6 +65,9 @@ let package = Package(
         .executableTarget(
             name: "speechai-dispatcher",
             dependencies: ["Dispatching", "Providers", "PostgreSQL", "Time", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "speechai-dispatch-bench",
+            dependencies: ["Dispatching", "Providers", "Batches", "Accounts", "PostgreSQL", "JSON", "Money", "Time", "Threads"]),
         .executableTarget(name: "speechai-ledger-bench", dependencies: ["Threads", "Accounts", "Money", "PostgreSQL", "Time"]),
         .executableTarget(name: "speechai-spreadsheet-bench", dependencies: ["Spreadsheet"]),
         .executableTarget(

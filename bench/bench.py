@@ -299,6 +299,31 @@ def hardening(stacks):
     return results
 
 
+def b3(stacks, accounts=1000, jobs=100_000, dispatchers=2):
+    """B3: jobs claimed, held, placed (simulator, no latency) and settled per second by `dispatchers`
+    dispatchers over `jobs` due jobs on `accounts` accounts; then the latency of one claim of 200 due
+    jobs (rolled back) with the jobs table as it is and padded with a million finished jobs."""
+    binary = str(ROOT / ".build" / "release" / "speechai-dispatch-bench")
+    url = stacks.database_url()
+    # Nothing else may be due: earlier benchmarks' batches are cancelled.
+    psql(stacks, "UPDATE batches SET status = 'cancelled', cancelled_at = now() WHERE status IN ('active', 'paused')")
+    run(binary, "setup", url, str(accounts), env={"B3_JOBS": str(jobs)}, capture_output=True)
+    output = run(binary, "run", url, str(dispatchers), capture_output=True, text=True).stdout
+    rate = int(re.search(r"jobs_per_second=(\d+)", output).group(1))
+    claimed = int(re.search(r"claimed=(\d+)", output).group(1))
+    twice = psql(stacks, "SELECT count(*) FROM (SELECT job_id FROM calls GROUP BY job_id HAVING count(*) > 1) AS d")[0][0]
+    latencies = []
+    for pad in (0, 1_000_000):
+        if pad:
+            run(binary, "pad", url, str(pad), capture_output=True)
+        psql(stacks, "UPDATE batches SET status = 'cancelled', cancelled_at = now() WHERE status = 'active'")
+        run(binary, "setup", url, "100", env={"B3_JOBS": "10000"}, capture_output=True)
+        line = run(binary, "latency", url, "20", capture_output=True, text=True).stdout
+        latencies.append((float(re.search(r"claim_ms_median=([\d.]+)", line).group(1)),
+                          int(re.search(r"jobs_rows=(\d+)", line).group(1))))
+    return rate, claimed, int(twice), latencies
+
+
 def print_table(header, rows):
     widths = [max(len(str(row[i])) for row in rows + [header]) for i in range(len(header))]
     for row in [header, tuple("-" * w for w in widths)] + rows:
@@ -309,7 +334,7 @@ def main():
     print(f"make bench — {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
           f"{os.cpu_count()} cores; wrk -c{CONNECTIONS} {SECONDS}s x {ROUNDS} rounds, pool of {POOL_SIZE}")
     rows = []
-    only = set(os.environ.get("BENCH_ONLY", "B1,B2,B4,H").split(","))
+    only = set(os.environ.get("BENCH_ONLY", "B1,B2,B3,B4,H").split(","))
     b4_rows = []
     hardening_rows = []
     with Stacks() as stacks:
@@ -325,6 +350,7 @@ def main():
                          f"{reference:,.0f} pairs/s (pgbench)", "-", f"{ours / reference:.2f}",
                          "yes" if ours >= 0.7 * reference and errors == 0 else "no"))
         ledger_state = invariants(stacks)
+        b3_result = b3(stacks) if "B3" in only else None
         if "B4" in only:
             b4_rows, worker_rss = b4(stacks)
         if "H" in only:
@@ -333,6 +359,15 @@ def main():
     print_table(header, rows)
     print("targets: B1 ratio >= 0.8, p99 <= 10 ms, zero errors; B2 ratio >= 0.7 with the invariants holding")
     print(f"ledger invariants after B2 (sql/reports/ledger_reconciliation.sql): {ledger_state}")
+    if b3_result:
+        rate, claimed, twice, ((small_ms, small_rows), (large_ms, large_rows)) = b3_result
+        print()
+        print(f"B3 dispatcher: {rate:,} jobs/s claimed, held, placed and settled ({claimed:,} jobs, 2 dispatchers, "
+              f"1,000 accounts, simulator without delay); jobs called twice: {twice}")
+        print(f"B3 claim of 200 due jobs: {small_ms:.1f} ms with {small_rows:,} rows in jobs, {large_ms:.1f} ms with "
+              f"{large_rows:,} rows ({large_ms / small_ms:.2f}x)")
+        print("targets: >= 2,000 jobs/s; claim latency grows <= 1.5x; no job dialled twice "
+              "(no pgbench reference yet: see bench/RESULTS.md)")
     if b4_rows:
         print()
         header = ("B4 file", "data rows", "jobs", "preview", "create", "parse (ours)", "parse (reference)", "ratio",
