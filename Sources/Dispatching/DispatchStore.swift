@@ -264,10 +264,15 @@ public struct DispatchStore {
     }
 
     func dueJobs(_ batches: [DueBatch], accounts: [Int64: AccountCapacity], now: Timestamp, limit: Int) throws -> [DueJob] {
-        // Each batch takes at most what it, and its account, may still dial; the account-wide cap
-        // across its batches is applied while holding, in batch-priority order.
+        // In batch-priority order, each batch takes at most what it and its account may still dial,
+        // and all of them together at most `limit`: a claim locks and holds no more than it places.
+        var remaining = limit
+        var accountLeft = accounts.mapValues(\.freeSlots)
         let takes = batches.map { batch in
-            min(limit, batch.freeSlots ?? limit, accounts[batch.accountKey]?.freeSlots ?? 0)
+            let take = max(0, min(remaining, batch.freeSlots ?? remaining, accountLeft[batch.accountKey] ?? 0))
+            remaining -= take
+            accountLeft[batch.accountKey, default: 0] -= take
+            return take
         }
         let rows = try self.connection.query(
             """
