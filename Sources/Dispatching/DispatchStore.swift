@@ -80,14 +80,18 @@ public struct DispatchStore {
             let blocked = try self.doNotCall(candidates)
             var result = ClaimResult()
             var claims: [(job: DueJob, phoneIndex: Int, attemptId: String, hold: Int64?, batch: DueBatch)] = []
-            var suspended: [Int64] = []
-            var failed: [Int64] = []
+            // The transitions decide each job's next status; the statements below only write them.
+            var suspended: [(key: Int64, status: JobStatus)] = []
+            var failed: [(key: Int64, status: JobStatus)] = []
+            var claimedStatus = JobStatus.inProgress
             let batchByKey = Dictionary(uniqueKeysWithValues: batches.map { ($0.key, $0) })
             for job in candidates {
                 guard let batch = batchByKey[job.batchKey], var account = accounts[job.accountKey], account.freeSlots > 0
                 else { continue }
                 guard let phoneIndex = job.firstCallablePhone(blocked: blocked[job.accountKey] ?? []) else {
-                    failed.append(job.key)
+                    // Claimed, then failed at once: no number may be dialled.
+                    let claimed = try JobTransitions.apply(.claim, to: job.status)
+                    failed.append((job.key, try JobTransitions.apply(.fail, to: claimed)))
                     continue
                 }
                 let attemptId = "att_" + randomHex(12)
@@ -95,7 +99,7 @@ public struct DispatchStore {
                 if account.billing.unit != nil {
                     let amount = account.billing.hold(maxCallSeconds: batch.settings.maxCallDuration)
                     guard account.available >= amount else {
-                        suspended.append(job.key)
+                        suspended.append((job.key, try JobTransitions.apply(.suspend, to: job.status)))
                         continue
                     }
                     let expiry = now.advanced(by: timing.lostAfter(batch.settings.maxCallDuration) + .seconds(3600))
@@ -108,6 +112,7 @@ public struct DispatchStore {
                 }
                 account.freeSlots -= 1
                 accounts[job.accountKey] = account
+                claimedStatus = try JobTransitions.apply(.claim, to: job.status)
                 claims.append((job, phoneIndex, attemptId, holdKey, batch))
             }
             try self.markSuspended(suspended)
@@ -118,7 +123,7 @@ public struct DispatchStore {
 
             try self.connection.query(
                 """
-                UPDATE jobs j SET status = 'in_progress', attempts = j.attempts + 1, next_phone_index = c.phone_index,
+                UPDATE jobs j SET status = \(claimedStatus.rawValue), attempts = j.attempts + 1, next_phone_index = c.phone_index,
                     started_at = coalesce(j.started_at, \(now)), last_error = NULL
                 FROM unnest(\(claims.map { String($0.job.key) })::bigint[], \(claims.map { String($0.phoneIndex) })::integer[])
                     AS c (id, phone_index)
@@ -243,6 +248,7 @@ public struct DispatchStore {
         let phones: [String]
         let nextPhoneIndex: Int
         let payload: JSONObject
+        let status: JobStatus
 
         /// The first number from `next_phone_index` on (wrapping) that is not on the do-not-call list.
         func firstCallablePhone(blocked: Set<String>) -> Int? {
@@ -277,7 +283,7 @@ public struct DispatchStore {
         let rows = try self.connection.query(
             """
             SELECT j.id, j.job_id, j.batch_id, j.account_id, a.account_id AS account_name, j.contact_name, j.contact_dni,
-                j.phones, j.next_phone_index, j.payload::text AS payload
+                j.phones, j.next_phone_index, j.payload::text AS payload, j.status
             FROM unnest(\(batches.map { String($0.key) })::bigint[], \(takes.map(String.init))::integer[],
                         \(batches.map { $0.weeklyRule ? "true" : "false" })::boolean[]) WITH ORDINALITY AS t (batch_id, take, weekly, position)
             CROSS JOIN LATERAL (
@@ -300,7 +306,8 @@ public struct DispatchStore {
                 accountKey: try row.int("account_id"), accountId: try row.string("account_name"),
                 contactName: try row.string("contact_name"), contactDni: try row.optionalString("contact_dni"),
                 phones: try row.array("phones").compactMap { $0 }, nextPhoneIndex: Int(try row.int("next_phone_index")),
-                payload: (try? JSON.parse(try row.string("payload")).objectValue) ?? JSONObject())
+                payload: (try? JSON.parse(try row.string("payload")).objectValue) ?? JSONObject(),
+                status: JobStatus(rawValue: try row.string("status")) ?? .pending)
         }
     }
 
@@ -317,24 +324,26 @@ public struct DispatchStore {
         return blocked
     }
 
-    func markSuspended(_ keys: [Int64]) throws {
-        guard !keys.isEmpty else { return }
-        try self.connection.query(
-            """
-            UPDATE jobs SET status = 'suspended',
-                last_error = 'Not enough credit for the call''s hold; the job resumes after a top-up'
-            WHERE id = ANY (\(keys.map(String.init))::bigint[])
-            """)
+    func markSuspended(_ jobs: [(key: Int64, status: JobStatus)]) throws {
+        for (status, group) in Dictionary(grouping: jobs, by: \.status) {
+            try self.connection.query(
+                """
+                UPDATE jobs SET status = \(status.rawValue),
+                    last_error = 'Not enough credit for the call''s hold; the job resumes after a top-up'
+                WHERE id = ANY (\(group.map { String($0.key) })::bigint[])
+                """)
+        }
     }
 
-    func markDoNotCallExhausted(_ keys: [Int64]) throws {
-        guard !keys.isEmpty else { return }
-        try self.connection.query(
-            """
-            UPDATE jobs SET status = 'failed', completed_at = now(), last_outcome = 'do_not_call',
-                last_error = 'Every number of the contact is on the account''s do-not-call list'
-            WHERE id = ANY (\(keys.map(String.init))::bigint[])
-            """)
+    func markDoNotCallExhausted(_ jobs: [(key: Int64, status: JobStatus)]) throws {
+        for (status, group) in Dictionary(grouping: jobs, by: \.status) {
+            try self.connection.query(
+                """
+                UPDATE jobs SET status = \(status.rawValue), completed_at = now(), last_outcome = 'do_not_call',
+                    last_error = 'Every number of the contact is on the account''s do-not-call list'
+                WHERE id = ANY (\(group.map { String($0.key) })::bigint[])
+                """)
+        }
     }
 
     // MARK: After placing
