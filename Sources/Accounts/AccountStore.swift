@@ -213,7 +213,8 @@ public struct AccountStore {
         return try rows.first.map(Account.init(row:))
     }
 
-    static func randomHex(_ bytes: Int) -> String {
+    /// `bytes` random bytes as lowercase hex (generated ids).
+    public static func randomHex(_ bytes: Int) -> String {
         var generator = SystemRandomNumberGenerator()
         let digits = Array("0123456789abcdef")
         return String((0..<bytes * 2).map { _ in digits[Int(generator.next() % 16)] })

@@ -101,6 +101,14 @@ public struct CallSettings: Sendable, Equatable {
         return settings
     }
 
+    /// Settings as a batch stores them (canonical JSON, or NULL for the defaults in `defaultTimezone`).
+    public static func stored(_ json: String?, defaultTimezone: String) -> CallSettings {
+        guard let json, let object = try? JSON.parse(json).objectValue,
+            let settings = try? CallSettings.parse(object, defaultTimezone: defaultTimezone)
+        else { return CallSettings(timezone: defaultTimezone) }
+        return settings
+    }
+
     /// The stored and served form.
     public var json: JSON {
         var object: JSONObject = [

@@ -71,7 +71,9 @@ public struct DispatchStore {
     public func claim(
         now: Timestamp, limit: Int, provider: String, timing: Timing, defaultAgentId: String?
     ) throws -> ClaimResult {
-        try self.connection.transaction {
+        // The batch's agent (or its account's, read with the batch), else the configured one.
+        func agent(_ batch: DueBatch) -> String? { batch.agentId ?? defaultAgentId }
+        return try self.connection.transaction {
             let batches = try self.lockDueBatches(now: now, limit: limit)
             guard !batches.isEmpty else { return ClaimResult() }
             let accountKeys = Array(Set(batches.map(\.accountKey))).sorted()
@@ -94,7 +96,7 @@ public struct DispatchStore {
                     failed.append((job.key, try JobTransitions.apply(.fail, to: claimed)))
                     continue
                 }
-                let attemptId = "att_" + randomHex(12)
+                let attemptId = "att_" + AccountStore.randomHex(12)
                 var holdKey: Int64?
                 if account.billing.unit != nil {
                     let amount = account.billing.hold(maxCallSeconds: batch.settings.maxCallDuration)
@@ -139,7 +141,7 @@ public struct DispatchStore {
                 FROM unnest(\(claims.map { String($0.job.key) })::bigint[], \(claims.map(\.attemptId))::text[],
                             \(claims.map { String($0.phoneIndex) })::integer[],
                             \(claims.map { $0.hold.map(String.init) ?? "" })::text[],
-                            \(claims.map { $0.job.agentId(batch: $0.batch, default: defaultAgentId) ?? "" })::text[],
+                            \(claims.map { agent($0.batch) ?? "" })::text[],
                             \(claims.map { "\(timing.firstPoll($0.batch.settings.maxCallDuration).components.seconds) seconds" })::interval[],
                             \(claims.map { "\(timing.lostAfter($0.batch.settings.maxCallDuration).components.seconds) seconds" })::interval[])
                     AS c (job_id, attempt_id, phone_index, hold_text, agent_text, poll_after, lost_after)
@@ -153,7 +155,7 @@ public struct DispatchStore {
                 result.calls.append(ClaimedCall(
                     callKey: callKey, attemptId: claim.attemptId, jobId: claim.job.jobId, batchId: claim.batch.batchId,
                     accountId: claim.job.accountId, toNumber: phone,
-                    agentId: claim.job.agentId(batch: claim.batch, default: defaultAgentId),
+                    agentId: agent(claim.batch),
                     dynamicVariables: claim.job.dynamicVariables(batch: claim.batch)))
             }
             return result
@@ -170,14 +172,13 @@ public struct DispatchStore {
                 speechai_local_time(coalesce(b.call_settings ->> 'timezone', a.timezone), \(now)) AS local_time,
                 (b.call_settings ->> 'max_concurrent_calls')::integer
                     - (SELECT count(*) FROM calls c WHERE c.batch_id = b.id AND c.settled_at IS NULL) AS free_slots,
-                EXISTS (SELECT 1 FROM legal_calling_profiles p
-                        WHERE p.country = b.country AND p.use_case = b.use_case AND p.answered_per_week IS NOT NULL)
-                    AS weekly_rule
+                coalesce(p.answered_per_week IS NOT NULL, false) AS weekly_rule
             FROM batches b
             JOIN accounts a ON a.id = b.account_id
+            LEFT JOIN legal_calling_profiles p ON p.country = b.country AND p.use_case = b.use_case
             WHERE b.status = 'active' AND b.deleted_at IS NULL AND a.status = 'active'
               AND speechai_batch_window_open(b.call_settings, a.timezone, \(now))
-              AND speechai_legal_window_open(b.country, b.use_case, \(now))
+              AND (p.country IS NULL OR speechai_profile_window_open(p, \(now)))
               AND EXISTS (SELECT 1 FROM jobs j
                           WHERE j.batch_id = b.id AND j.status IN ('pending', 'scheduled') AND j.next_attempt_at <= \(now))
             ORDER BY b.priority DESC, b.id
@@ -185,11 +186,7 @@ public struct DispatchStore {
             FOR NO KEY UPDATE OF b SKIP LOCKED
             """)
         return try rows.map { row in
-            let timezone = try row.string("timezone")
-            var settings = CallSettings(timezone: timezone)
-            if let text = try row.optionalJSONText("call_settings"), let object = try? JSON.parse(text).objectValue {
-                settings = (try? CallSettings.parse(object, defaultTimezone: timezone)) ?? settings
-            }
+            let settings = CallSettings.stored(try row.optionalJSONText("call_settings"), defaultTimezone: try row.string("timezone"))
             let useCaseSettings = (try row.optionalJSONText("use_case_settings")).flatMap { try? JSON.parse($0).objectValue }
             return DueBatch(
                 key: try row.int("id"), batchId: try row.string("batch_id"), accountKey: try row.int("account_id"),
@@ -258,9 +255,6 @@ public struct DispatchStore {
             }
             return nil
         }
-
-        /// The batch's agent, else the account's, else the configured one.
-        func agentId(batch: DueBatch, default configured: String?) -> String? { batch.agentId ?? configured }
 
         func dynamicVariables(batch: DueBatch) -> JSONObject {
             DynamicVariables.make(
@@ -442,11 +436,8 @@ public struct DispatchStore {
                 SELECT b.status, b.call_settings::text AS call_settings, a.timezone FROM batches b
                 JOIN accounts a ON a.id = b.account_id WHERE b.id = \(batchKey) FOR NO KEY UPDATE OF b
                 """)[0]
-            let timezone = try batch.string("timezone")
-            var settings = CallSettings(timezone: timezone)
-            if let text = try batch.optionalJSONText("call_settings"), let object = try? JSON.parse(text).objectValue {
-                settings = (try? CallSettings.parse(object, defaultTimezone: timezone)) ?? settings
-            }
+            let settings = CallSettings.stored(
+                try batch.optionalJSONText("call_settings"), defaultTimezone: try batch.string("timezone"))
             // 2. the account
             guard let account = try AccountStore(connection: self.connection).lock(key: accountKey) else {
                 throw LedgerError.accountNotFound
@@ -548,18 +539,4 @@ public struct DispatchStore {
             }
         }
     }
-}
-
-/// Random lowercase hex (attempt ids).
-func randomHex(_ bytes: Int) -> String {
-    var generator = SystemRandomNumberGenerator()
-    let digits = Array("0123456789abcdef".utf8)
-    var text: [UInt8] = []
-    text.reserveCapacity(bytes * 2)
-    for _ in 0..<bytes {
-        let byte = UInt8.random(in: 0...255, using: &generator)
-        text.append(digits[Int(byte >> 4)])
-        text.append(digits[Int(byte & 0x0F)])
-    }
-    return String(decoding: text, as: UTF8.self)
 }

@@ -42,18 +42,14 @@ public final class Dispatcher {
         /// Calls placed with the provider at once.
         public var placementConcurrency = 16
         public var clock: @Sendable () -> Timestamp = Timestamp.now
-        public var firstPoll: @Sendable (Int) -> Duration
-        public var lostAfter: @Sendable (Int) -> Duration
+        /// When a placed call is first polled, and when an attempt nothing is known of is lost.
+        public var timing: DispatchStore.Timing
 
-        public init(
-            provider: any CallProvider, fromNumber: String?, defaultAgentId: String?,
-            firstPoll: @escaping @Sendable (Int) -> Duration, lostAfter: @escaping @Sendable (Int) -> Duration
-        ) {
+        public init(provider: any CallProvider, fromNumber: String?, defaultAgentId: String?, timing: DispatchStore.Timing) {
             self.provider = provider
             self.fromNumber = fromNumber
             self.defaultAgentId = defaultAgentId
-            self.firstPoll = firstPoll
-            self.lostAfter = lostAfter
+            self.timing = timing
         }
     }
 
@@ -74,7 +70,7 @@ public final class Dispatcher {
             let claim = try self.store.claim(
                 now: self.configuration.clock(), limit: self.configuration.claimBatchSize,
                 provider: self.configuration.provider.name,
-                timing: DispatchStore.Timing(firstPoll: self.configuration.firstPoll, lostAfter: self.configuration.lostAfter),
+                timing: self.configuration.timing,
                 defaultAgentId: self.configuration.defaultAgentId)
             report.claimed += claim.calls.count
             report.suspended += claim.suspended

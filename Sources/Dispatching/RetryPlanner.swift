@@ -82,8 +82,8 @@ public enum RetryPlanner {
             change.nextPhoneIndex = state.phoneIndex + 1
         case .providerError, .lost:
             change.action = .reschedule
-            let exponent = Double(max(0, state.attempts - 1))
-            let seconds = min(Self.maxBackoffSeconds, Self.firstBackoffSeconds * pow2(exponent)) * (0.9 + 0.2 * jitter)
+            let doublings = min(max(0, state.attempts - 1), 20)
+            let seconds = min(Self.maxBackoffSeconds, Self.firstBackoffSeconds * Double(1 << doublings)) * (0.9 + 0.2 * jitter)
             change.nextAttemptAt = now.advanced(by: .milliseconds(Int64(seconds * 1000)))
             change.lastError = outcome == .lost
                 ? "The call never reported back; closed as lost" : "Provider error (\(lastOutcome)); retrying"
@@ -94,12 +94,6 @@ public enum RetryPlanner {
     static func delay(hours: Amount) -> Duration {
         // Hours are exact to 4 decimals: ten-thousandths of an hour are 0.36 s.
         .milliseconds(hours.tenThousandths * 360)
-    }
-
-    private static func pow2(_ exponent: Double) -> Double {
-        var value = 1.0
-        for _ in 0..<Int(min(exponent, 20)) { value *= 2 }
-        return value
     }
 }
 

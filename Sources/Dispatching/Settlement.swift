@@ -43,6 +43,8 @@ public struct Settlement: Sendable, Equatable {
     ) -> Settlement {
         let outcome: CallOutcome
         let callStatus: String
+        // Only a call that took place costs anything; it costs what it lasted.
+        var placed = false
         var connected = false
         var duration: Int64 = 0
         var reason: String?
@@ -50,6 +52,7 @@ public struct Settlement: Sendable, Equatable {
         case .reported(let report):
             outcome = CallOutcome.of(report)
             callStatus = "ended"
+            placed = true
             connected = CallOutcome.connected(report)
             duration = connected ? report.durationMilliseconds ?? 0 : 0
             reason = report.disconnectionReason
@@ -60,8 +63,6 @@ public struct Settlement: Sendable, Equatable {
             outcome = .lost
             callStatus = "lost"
         }
-        // A call that never took place costs nothing; one that did, what it lasted.
-        let placed = callStatus == "ended"
         let cost = placed ? billing.cost(connected: connected, durationMilliseconds: duration) : 0
         let charge = placed ? billing.charge(connected: connected, durationMilliseconds: duration) : 0
         let hold: HoldEffect

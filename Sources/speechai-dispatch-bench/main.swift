@@ -26,9 +26,9 @@ var always = CallSettings(timezone: "America/Santiago")
 always.allowedHours = DailyWindow(start: MinuteOfDay(hour: 0, minute: 0), end: MinuteOfDay(hour: 23, minute: 59))
 always.daysOfWeek = [1, 2, 3, 4, 5, 6, 7]
 
+let timing = DispatchStore.Timing(firstPoll: { _ in .zero }, lostAfter: { _ in .seconds(600) })
 let configuration = Dispatcher.Configuration(
-    provider: Simulator(delay: .zero), fromNumber: nil, defaultAgentId: nil, firstPoll: { _ in .zero },
-    lostAfter: { _ in .seconds(600) })
+    provider: Simulator(delay: .zero), fromNumber: nil, defaultAgentId: nil, timing: timing)
 
 struct Rollback: Error {}
 
@@ -94,7 +94,7 @@ case "latency":
             try connection.transaction {
                 _ = try DispatchStore(connection: connection).claim(
                     now: .now(), limit: 200, provider: "simulator",
-                    timing: DispatchStore.Timing(firstPoll: { _ in .zero }, lostAfter: { _ in .seconds(600) }),
+                    timing: timing,
                     defaultAgentId: nil)
                 throw Rollback()
             }

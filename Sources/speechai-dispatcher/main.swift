@@ -114,7 +114,7 @@ struct Environment {
         }
         var configuration = Dispatcher.Configuration(
             provider: provider, fromNumber: variables["RETELL_FROM_NUMBER"], defaultAgentId: variables["RETELL_AGENT_ID"],
-            firstPoll: firstPoll, lostAfter: lostAfter)
+            timing: DispatchStore.Timing(firstPoll: firstPoll, lostAfter: lostAfter))
         configuration.clock = clock
         self.configuration = configuration
     }

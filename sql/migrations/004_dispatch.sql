@@ -184,16 +184,12 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         at)
 $$;
 
--- The law's window for a batch's country and use case is open at `at` (holidays included).
-CREATE FUNCTION speechai_legal_window_open(batch_country text, batch_use_case text, at timestamptz) RETURNS boolean
+-- The law's window of a legal profile is open at `at` (its public holidays included).
+CREATE FUNCTION speechai_profile_window_open(p legal_calling_profiles, at timestamptz) RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT coalesce(bool_and(
-        speechai_window_open(p.days_of_week, p.start_minute, p.end_minute, p.timezone, at)
+    SELECT speechai_window_open(p.days_of_week, p.start_minute, p.end_minute, p.timezone, at)
         AND NOT (p.skips_holidays AND EXISTS (
-            SELECT 1 FROM public_holidays h WHERE h.country = p.country AND h.day = (at AT TIME ZONE p.timezone)::date))),
-        true)
-    FROM legal_calling_profiles p
-    WHERE p.country = batch_country AND p.use_case = batch_use_case
+            SELECT 1 FROM public_holidays h WHERE h.country = p.country AND h.day = (at AT TIME ZONE p.timezone)::date))
 $$;
 
 -- The local time at `at` in `tz` with the tz database's abbreviation for it, as callers hear it
