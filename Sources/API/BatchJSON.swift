@@ -30,6 +30,7 @@ extension Batch {
             "use_case_settings": .stored(self.useCaseSettingsJSON),
             "retell_agent_id": .string(self.retellAgentId),
             "cancellation_reason": .string(self.cancellationReason),
+            "calling_held_back_by": .string(self.callingHeldBackBy),
             "created_at": .timestamp(self.createdAt),
             "updated_at": .timestamp(self.updatedAt),
             "started_at": .timestamp(self.startedAt),

@@ -59,7 +59,7 @@ enum WebhookRoutes {
                 }
                 switch event {
                 case "call_ended" where report.isFinal:
-                    try store.settle(callKey: callKey, .reported(report), now: .now(), jitter: Double.random(in: 0..<1))
+                    try store.settle(callKey: callKey, .reported(report), now: .now(), jitter: { Double.random(in: 0..<1) })
                 case "call_analyzed":
                     try store.recordAnalysis(callKey: callKey, report)
                 default:

@@ -143,6 +143,27 @@ public struct Hold: Sendable, Equatable {
 
     static let columns: StaticString = "id, hold_id, account_id, unit, amount, status, posted_amount, reference, expires_at"
 
+    /// The same hold in `state` (what a second event for it in one `Ledger.resolve` meets).
+    func resolved(as state: HoldState) -> Hold {
+        Hold(key: self.key, holdId: self.holdId, accountKey: self.accountKey, unit: self.unit, amount: self.amount,
+             state: state, postedAmount: self.postedAmount, reference: self.reference, expiresAt: self.expiresAt)
+    }
+
+    private init(
+        key: Int64, holdId: String, accountKey: Int64, unit: LedgerUnit, amount: Amount, state: HoldState,
+        postedAmount: Amount?, reference: String?, expiresAt: Timestamp
+    ) {
+        self.key = key
+        self.holdId = holdId
+        self.accountKey = accountKey
+        self.unit = unit
+        self.amount = amount
+        self.state = state
+        self.postedAmount = postedAmount
+        self.reference = reference
+        self.expiresAt = expiresAt
+    }
+
     init(row: Row) throws {
         self.key = try row.int("id")
         self.holdId = try row.string("hold_id")

@@ -213,6 +213,22 @@ public struct AccountStore {
         return try rows.first.map(Account.init(row:))
     }
 
+    /// Locks the accounts of `keys` for the rest of the transaction, in key order (the lock order
+    /// between accounts), and returns them by key.
+    public func lock(keys: [Int64]) throws -> [Int64: Account] {
+        let rows = try self.connection.query(
+            """
+            SELECT \(literal: Account.columns) FROM accounts WHERE id = ANY (\(Set(keys).map(String.init))::bigint[])
+            ORDER BY id FOR UPDATE
+            """)
+        var accounts: [Int64: Account] = [:]
+        for row in rows {
+            let account = try Account(row: row)
+            accounts[account.key] = account
+        }
+        return accounts
+    }
+
     /// `bytes` random bytes as lowercase hex (generated ids).
     public static func randomHex(_ bytes: Int) -> String {
         var generator = SystemRandomNumberGenerator()

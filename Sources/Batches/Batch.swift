@@ -34,6 +34,9 @@ public struct Batch: Sendable {
     public let startedAt: Timestamp?
     public let completedAt: Timestamp?
     public let cancelledAt: Timestamp?
+    /// Why the dispatcher does not dial this active batch right now (its window, the law's hours,
+    /// a public holiday, a suspended account), or nil (sql/migrations/006_held_back_reasons.sql).
+    public let callingHeldBackBy: String?
 
     public var isActive: Bool { self.status == .active }
 
@@ -44,7 +47,8 @@ public struct Batch: Sendable {
         b.use_case_settings::text AS use_case_settings, b.retell_agent_id, b.estimated_cost, b.total_jobs,
         b.pending_jobs, b.scheduled_jobs, b.in_progress_jobs, b.completed_jobs, b.failed_jobs, b.suspended_jobs,
         b.cancelled_jobs, b.total_cost, b.total_minutes, b.cancellation_reason, b.created_at, b.updated_at,
-        b.started_at, b.completed_at, b.cancelled_at
+        b.started_at, b.completed_at, b.cancelled_at,
+        speechai_batch_held_back(b, a.status, a.timezone, now()) AS calling_held_back_by
         """
 
     init(row: Row) throws {
@@ -83,6 +87,7 @@ public struct Batch: Sendable {
         self.startedAt = try row.optionalTimestamp("started_at")
         self.completedAt = try row.optionalTimestamp("completed_at")
         self.cancelledAt = try row.optionalTimestamp("cancelled_at")
+        self.callingHeldBackBy = try row.optionalString("calling_held_back_by")
     }
 }
 

@@ -15,6 +15,9 @@ public enum JobStatus: String, Sendable, CaseIterable {
     case failed
     case suspended
     case cancelled
+
+    /// A finished job: it is never dialled again and carries its `completed_at`.
+    public var isFinished: Bool { self == .completed || self == .failed || self == .cancelled }
 }
 
 /// How contacts become jobs: grouped from a spreadsheet (`basic`, `acquisition`) or given as JSON.

@@ -25,6 +25,8 @@ public struct ClaimResult: Sendable {
     public var suspended = 0
     /// Jobs whose every remaining number is on the account's do-not-call list.
     public var failedDoNotCall = 0
+    /// Jobs whose debtor had a conversation within 7 days (a legal profile's weekly rule).
+    public var heldBack = 0
 }
 
 /// The dispatcher's SQL. Every transaction takes its row locks in the order written beside the
@@ -56,6 +58,8 @@ public struct DispatchStore {
         let accountKey: Int64
         let settings: CallSettings
         let freeSlots: Int?
+        /// Its due jobs, counted up to the claim's limit.
+        let dueJobs: Int
         let weeklyRule: Bool
         let agentId: String?
         let useCase: String
@@ -80,16 +84,32 @@ public struct DispatchStore {
             var accounts = try self.lockAccounts(accountKeys, now: now)
             let candidates = try self.dueJobs(batches, accounts: accounts, now: now, limit: limit)
             let blocked = try self.doNotCall(candidates)
+            let batchByKey = Dictionary(uniqueKeysWithValues: batches.map { ($0.key, $0) })
+            let contacts = try self.contactsUnderWeeklyRule(
+                candidates.filter { batchByKey[$0.batchKey]?.weeklyRule == true }, now: now)
+            var dialling = Set<ContactKey>()
+            var heldBack: [(key: Int64, until: Timestamp)] = []
             var result = ClaimResult()
-            var claims: [(job: DueJob, phoneIndex: Int, attemptId: String, hold: Int64?, batch: DueBatch)] = []
+            var claims: [(job: DueJob, phoneIndex: Int, attemptId: String, batch: DueBatch)] = []
+            var holds: [HoldRequest] = []
             // The transitions decide each job's next status; the statements below only write them.
             var suspended: [(key: Int64, status: JobStatus)] = []
             var failed: [(key: Int64, status: JobStatus)] = []
             var claimedStatus = JobStatus.inProgress
-            let batchByKey = Dictionary(uniqueKeysWithValues: batches.map { ($0.key, $0) })
             for job in candidates {
                 guard let batch = batchByKey[job.batchKey], var account = accounts[job.accountKey], account.freeSlots > 0
                 else { continue }
+                if batch.weeklyRule {
+                    // One conversation per debtor a week, across the account's batches: a debtor
+                    // answered within 7 days waits until they are over; one in a call (or dialled by
+                    // this claim from another batch) waits for the next pass.
+                    let contact = ContactKey(accountKey: job.accountKey, contactKey: job.contactKey)
+                    if case .answered(let at)? = contacts[contact] {
+                        heldBack.append((job.key, at.advanced(by: .seconds(7 * 86_400))))
+                        continue
+                    }
+                    guard contacts[contact] != .inCall, dialling.insert(contact).inserted else { continue }
+                }
                 guard let phoneIndex = job.firstCallablePhone(blocked: blocked[job.accountKey] ?? []) else {
                     // Claimed, then failed at once: no number may be dialled.
                     let claimed = try JobTransitions.apply(.claim, to: job.status)
@@ -97,28 +117,30 @@ public struct DispatchStore {
                     continue
                 }
                 let attemptId = "att_" + AccountStore.randomHex(12)
-                var holdKey: Int64?
-                if account.billing.unit != nil {
+                if let unit = account.billing.unit {
                     let amount = account.billing.hold(maxCallSeconds: batch.settings.maxCallDuration)
                     guard account.available >= amount else {
                         suspended.append((job.key, try JobTransitions.apply(.suspend, to: job.status)))
                         continue
                     }
-                    let expiry = now.advanced(by: timing.lostAfter(batch.settings.maxCallDuration) + .seconds(3600))
-                    if case .held(let hold) = try Ledger(connection: self.connection).hold(
-                        accountKey: job.accountKey, amount: amount, reference: attemptId, expiresAt: expiry)
-                    {
-                        holdKey = hold.key
-                    }
+                    holds.append(HoldRequest(
+                        accountKey: job.accountKey, unit: unit, amount: amount, reference: attemptId,
+                        expiresAt: now.advanced(by: timing.lostAfter(batch.settings.maxCallDuration) + .seconds(3600))))
                     account.available = account.available - amount
                 }
                 account.freeSlots -= 1
                 accounts[job.accountKey] = account
                 claimedStatus = try JobTransitions.apply(.claim, to: job.status)
-                claims.append((job, phoneIndex, attemptId, holdKey, batch))
+                claims.append((job, phoneIndex, attemptId, batch))
             }
+            // Every hold of the claim at once (the accounts are locked and were checked above).
+            let holdKeys = Dictionary(uniqueKeysWithValues: try Ledger(connection: self.connection).placeHolds(holds).compactMap {
+                hold in hold.reference.map { ($0, hold.key) }
+            })
             try self.markSuspended(suspended)
             try self.markDoNotCallExhausted(failed)
+            try self.markHeldBackByWeeklyRule(heldBack)
+            result.heldBack = heldBack.count
             result.suspended = suspended.count
             result.failedDoNotCall = failed.count
             guard !claims.isEmpty else { return result }
@@ -136,15 +158,15 @@ public struct DispatchStore {
                 INSERT INTO calls (attempt_id, job_id, batch_id, account_id, contact_key, attempt, phone, phone_index,
                     provider, agent_id, hold_id, created_at, poll_after, lost_after)
                 SELECT c.attempt_id, j.id, j.batch_id, j.account_id, j.contact_key, j.attempts, j.phones[c.phone_index + 1],
-                    c.phone_index, \(provider), nullif(c.agent_text, ''), nullif(c.hold_text, '')::bigint, \(now), \(now)::timestamptz + c.poll_after,
+                    c.phone_index, \(provider), c.agent_id, c.hold_id, \(now), \(now)::timestamptz + c.poll_after,
                     \(now)::timestamptz + c.lost_after
                 FROM unnest(\(claims.map { String($0.job.key) })::bigint[], \(claims.map(\.attemptId))::text[],
                             \(claims.map { String($0.phoneIndex) })::integer[],
-                            \(claims.map { $0.hold.map(String.init) ?? "" })::text[],
-                            \(claims.map { agent($0.batch) ?? "" })::text[],
+                            \(claims.map { holdKeys[$0.attemptId].map(String.init) })::bigint[],
+                            \(claims.map { agent($0.batch) })::text[],
                             \(claims.map { "\(timing.firstPoll($0.batch.settings.maxCallDuration).components.seconds) seconds" })::interval[],
                             \(claims.map { "\(timing.lostAfter($0.batch.settings.maxCallDuration).components.seconds) seconds" })::interval[])
-                    AS c (job_id, attempt_id, phone_index, hold_text, agent_text, poll_after, lost_after)
+                    AS c (job_id, attempt_id, phone_index, hold_id, agent_id, poll_after, lost_after)
                 JOIN jobs j ON j.id = c.job_id
                 RETURNING id, attempt_id, job_id, phone
                 """)
@@ -162,8 +184,36 @@ public struct DispatchStore {
         }
     }
 
+    /// The batches that may be dialled now, in priority order, locked, until their due jobs reach
+    /// `limit`: active batches are taken 16, 32, 64 … at a time, so a claim evaluates and locks the
+    /// few batches it will dial rather than every active one.
     func lockDueBatches(now: Timestamp, limit: Int) throws -> [DueBatch] {
-        // SKIP LOCKED never waits, so this statement needs no particular order among batches.
+        var batches: [DueBatch] = []
+        var seen: [String] = []
+        var due = 0
+        var chunk = 16
+        while due < limit {
+            let candidates = try self.connection.query(
+                """
+                SELECT id FROM batches
+                WHERE status = 'active' AND deleted_at IS NULL AND id <> ALL (\(seen)::bigint[])
+                ORDER BY priority DESC, id
+                LIMIT \(chunk)
+                """
+            ).map { String(try $0.int("id")) }
+            guard !candidates.isEmpty else { break }
+            seen += candidates
+            let locked = try self.lockBatchesIfDue(candidates, now: now, limit: limit)
+            batches += locked
+            due += locked.reduce(0) { $0 + $1.dueJobs }
+            chunk = min(chunk * 2, 1024)
+        }
+        return batches
+    }
+
+    /// Those of `keys` that may be dialled now and have due jobs, locked (SKIP LOCKED: a batch being
+    /// changed elsewhere waits for the next pass, so no order among batches is needed), in priority order.
+    private func lockBatchesIfDue(_ keys: [String], now: Timestamp, limit: Int) throws -> [DueBatch] {
         let rows = try self.connection.query(
             """
             SELECT b.id, b.batch_id, b.account_id, b.call_settings::text AS call_settings, a.timezone,
@@ -172,17 +222,19 @@ public struct DispatchStore {
                 speechai_local_time(coalesce(b.call_settings ->> 'timezone', a.timezone), \(now)) AS local_time,
                 (b.call_settings ->> 'max_concurrent_calls')::integer
                     - (SELECT count(*) FROM calls c WHERE c.batch_id = b.id AND c.settled_at IS NULL) AS free_slots,
+                (SELECT count(*) FROM (SELECT 1 FROM jobs j
+                    WHERE j.batch_id = b.id AND j.status IN ('pending', 'scheduled') AND j.next_attempt_at <= \(now)
+                    LIMIT \(limit)) AS d) AS due_jobs,
                 coalesce(p.answered_per_week IS NOT NULL, false) AS weekly_rule
             FROM batches b
             JOIN accounts a ON a.id = b.account_id
             LEFT JOIN legal_calling_profiles p ON p.country = b.country AND p.use_case = b.use_case
-            WHERE b.status = 'active' AND b.deleted_at IS NULL AND a.status = 'active'
+            WHERE b.id = ANY (\(keys)::bigint[]) AND b.status = 'active' AND b.deleted_at IS NULL AND a.status = 'active'
               AND speechai_batch_window_open(b.call_settings, a.timezone, \(now))
               AND (p.country IS NULL OR speechai_profile_window_open(p, \(now)))
               AND EXISTS (SELECT 1 FROM jobs j
                           WHERE j.batch_id = b.id AND j.status IN ('pending', 'scheduled') AND j.next_attempt_at <= \(now))
             ORDER BY b.priority DESC, b.id
-            LIMIT \(limit)
             FOR NO KEY UPDATE OF b SKIP LOCKED
             """)
         return try rows.map { row in
@@ -191,7 +243,7 @@ public struct DispatchStore {
             return DueBatch(
                 key: try row.int("id"), batchId: try row.string("batch_id"), accountKey: try row.int("account_id"),
                 settings: settings, freeSlots: (try row.optionalInt("free_slots")).map { Int(max(0, $0)) },
-                weeklyRule: try row.bool("weekly_rule"),
+                dueJobs: Int(try row.int("due_jobs")), weeklyRule: try row.bool("weekly_rule"),
                 agentId: try row.optionalString("retell_agent_id") ?? row.optionalString("account_agent_id"),
                 useCase: try row.string("use_case"), useCaseSettings: useCaseSettings ?? JSONObject(),
                 localTime: try row.string("local_time"))
@@ -200,6 +252,7 @@ public struct DispatchStore {
 
     /// An account of the claim, locked: what it can still pay and dial.
     struct AccountCapacity {
+        let accountId: String
         let billing: Billing
         var available: Amount
         /// min(concurrent calls left, calls left today in the account's time zone).
@@ -210,7 +263,7 @@ public struct DispatchStore {
         var capacity: [Int64: AccountCapacity] = [:]
         let rows = try self.connection.query(
             """
-            SELECT a.id, a.plan_type, a.cost_per_minute, a.cost_per_call_setup, a.cost_failed_call,
+            SELECT a.id, a.account_id, a.plan_type, a.cost_per_minute, a.cost_per_call_setup, a.cost_failed_call,
                 CASE a.plan_type WHEN 'minutes_based' THEN a.minutes_purchased - a.minutes_used - a.minutes_reserved
                                  ELSE a.credit_balance - a.credit_reserved END AS available,
                 least(a.max_concurrent_calls - (SELECT count(*) FROM calls c WHERE c.account_id = a.id AND c.settled_at IS NULL),
@@ -225,6 +278,7 @@ public struct DispatchStore {
         for row in rows {
             guard let plan = PlanType(rawValue: try row.string("plan_type")) else { continue }
             capacity[try row.int("id")] = AccountCapacity(
+                accountId: try row.string("account_id"),
                 billing: Billing(
                     costPerMinute: try row.amount("cost_per_minute"), costPerCallSetup: try row.amount("cost_per_call_setup"),
                     costFailedCall: try row.amount("cost_failed_call"), unit: plan.unit),
@@ -240,6 +294,7 @@ public struct DispatchStore {
         let batchKey: Int64
         let accountKey: Int64
         let accountId: String
+        let contactKey: String
         let contactName: String
         let contactDni: String?
         let phones: [String]
@@ -264,40 +319,37 @@ public struct DispatchStore {
     }
 
     func dueJobs(_ batches: [DueBatch], accounts: [Int64: AccountCapacity], now: Timestamp, limit: Int) throws -> [DueJob] {
-        // In batch-priority order, each batch takes at most what it and its account may still dial,
-        // and all of them together at most `limit`: a claim locks and holds no more than it places.
+        // Batches in priority order, each up to what it and its account may still dial and all of
+        // them `limit` in all; the outer LIMIT stops the nested loop as soon as `limit` jobs are
+        // locked (a batch's due jobs may be fewer than counted: another claim took some).
         var remaining = limit
         var accountLeft = accounts.mapValues(\.freeSlots)
         let takes = batches.map { batch in
-            let take = max(0, min(remaining, batch.freeSlots ?? remaining, accountLeft[batch.accountKey] ?? 0))
+            let take = max(0, min(remaining, batch.dueJobs, batch.freeSlots ?? remaining, accountLeft[batch.accountKey] ?? 0))
             remaining -= take
             accountLeft[batch.accountKey, default: 0] -= take
             return take
         }
         let rows = try self.connection.query(
             """
-            SELECT j.id, j.job_id, j.batch_id, j.account_id, a.account_id AS account_name, j.contact_name, j.contact_dni,
+            SELECT j.id, j.job_id, j.batch_id, j.account_id, j.contact_name, j.contact_dni, j.contact_key,
                 j.phones, j.next_phone_index, j.payload::text AS payload, j.status
-            FROM unnest(\(batches.map { String($0.key) })::bigint[], \(takes.map(String.init))::integer[],
-                        \(batches.map { $0.weeklyRule ? "true" : "false" })::boolean[]) WITH ORDINALITY AS t (batch_id, take, weekly, position)
+            FROM unnest(\(batches.map { String($0.key) })::bigint[], \(takes.map(String.init))::integer[])
+                WITH ORDINALITY AS t (batch_id, take, position)
             CROSS JOIN LATERAL (
                 SELECT j.* FROM jobs j
                 WHERE j.batch_id = t.batch_id AND j.status IN ('pending', 'scheduled') AND j.next_attempt_at <= \(now)
-                  AND (NOT t.weekly OR NOT EXISTS (
-                      SELECT 1 FROM calls c
-                      WHERE c.account_id = j.account_id AND c.contact_key = j.contact_key AND c.outcome = 'answered'
-                        AND c.ended_at > \(now)::timestamptz - interval '7 days'))
                 ORDER BY j.next_attempt_at, j.id
                 LIMIT t.take
                 FOR UPDATE SKIP LOCKED
             ) AS j
-            JOIN accounts a ON a.id = j.account_id
-            ORDER BY t.position, j.next_attempt_at, j.id
+            LIMIT \(limit)
             """)
         return try rows.map { row in
             DueJob(
                 key: try row.int("id"), jobId: try row.string("job_id"), batchKey: try row.int("batch_id"),
-                accountKey: try row.int("account_id"), accountId: try row.string("account_name"),
+                accountKey: try row.int("account_id"), accountId: accounts[try row.int("account_id")]?.accountId ?? "",
+                contactKey: try row.string("contact_key"),
                 contactName: try row.string("contact_name"), contactDni: try row.optionalString("contact_dni"),
                 phones: try row.array("phones").compactMap { $0 }, nextPhoneIndex: Int(try row.int("next_phone_index")),
                 payload: (try? JSON.parse(try row.string("payload")).objectValue) ?? JSONObject(),
@@ -316,6 +368,58 @@ public struct DispatchStore {
         var blocked: [Int64: Set<String>] = [:]
         for row in rows { blocked[try row.int("account_id"), default: []].insert(try row.string("phone")) }
         return blocked
+    }
+
+    /// A contact of an account (the same RUT or number across the account's batches).
+    struct ContactKey: Hashable {
+        let accountKey: Int64
+        let contactKey: String
+    }
+
+    enum ContactState: Equatable {
+        /// Their latest conversation ended at this time, less than 7 days ago.
+        case answered(Timestamp)
+        /// A call to them is open right now.
+        case inCall
+    }
+
+    /// Which contacts of `jobs` the weekly rule holds back now.
+    func contactsUnderWeeklyRule(_ jobs: [DueJob], now: Timestamp) throws -> [ContactKey: ContactState] {
+        guard !jobs.isEmpty else { return [:] }
+        let rows = try self.connection.query(
+            """
+            SELECT c.account_id, c.contact_key, bool_or(c.settled_at IS NULL) AS in_call,
+                max(c.ended_at) FILTER (WHERE c.outcome = 'answered') AS answered_at
+            FROM calls c
+            JOIN unnest(\(jobs.map { String($0.accountKey) })::bigint[], \(jobs.map(\.contactKey))::text[])
+                AS k (account_id, contact_key) ON c.account_id = k.account_id AND c.contact_key = k.contact_key
+            WHERE (c.outcome = 'answered' AND c.ended_at > \(now)::timestamptz - interval '7 days') OR c.settled_at IS NULL
+            GROUP BY c.account_id, c.contact_key
+            """)
+        var states: [ContactKey: ContactState] = [:]
+        for row in rows {
+            let key = ContactKey(accountKey: try row.int("account_id"), contactKey: try row.string("contact_key"))
+            if let answered = try row.optionalTimestamp("answered_at") {
+                states[key] = .answered(answered)
+            } else if try row.bool("in_call") {
+                states[key] = .inCall
+            }
+        }
+        return states
+    }
+
+    /// Moves held-back jobs to when the weekly rule lets them be called, saying why (their status
+    /// does not change: they are still due, later).
+    func markHeldBackByWeeklyRule(_ jobs: [(key: Int64, until: Timestamp)]) throws {
+        guard !jobs.isEmpty else { return }
+        try self.connection.query(
+            """
+            UPDATE jobs SET next_attempt_at = h.until,
+                last_error = 'Held back by the legal calling profile: this debtor had a conversation in the last 7 days '
+                    || '(one a week per account); the next call is allowed from ' || to_char(h.until AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+            FROM unnest(\(jobs.map { String($0.key) })::bigint[], \(jobs.map(\.until.rfc3339))::timestamptz[]) AS h (job_key, until)
+            WHERE jobs.id = h.job_key
+            """)
     }
 
     func markSuspended(_ jobs: [(key: Int64, status: JobStatus)]) throws {
@@ -342,19 +446,30 @@ public struct DispatchStore {
 
     // MARK: After placing
 
-    /// The provider accepted the call. A webhook may already have settled it: then nothing changes.
-    public func recordAccepted(callKey: Int64, providerCallId: String, now: Timestamp) throws {
+    /// The provider accepted these calls: one statement for all. A webhook may already have
+    /// settled one of them: then it stays as it is.
+    public func recordAccepted(_ accepted: [(callKey: Int64, providerCallId: String)], now: Timestamp) throws {
+        guard !accepted.isEmpty else { return }
         try self.connection.query(
             """
-            UPDATE calls SET provider_call_id = \(providerCallId), status = 'placed', accepted_at = \(now)
-            WHERE id = \(callKey) AND status = 'placing'
+            UPDATE calls SET provider_call_id = a.provider_call_id, status = 'placed', accepted_at = \(now)
+            FROM unnest(\(accepted.map { String($0.callKey) })::bigint[], \(accepted.map(\.providerCallId))::text[])
+                AS a (call_key, provider_call_id)
+            WHERE calls.id = a.call_key AND calls.status = 'placing'
             """)
     }
 
-    /// Placing may have created a call (a timeout after the request went out): the attempt stays
-    /// open for a webhook, a poll or the rescue, and is never placed again blindly.
-    public func recordUncertain(callKey: Int64, reason: String) throws {
-        try self.connection.query("UPDATE calls SET last_error = \(reason) WHERE id = \(callKey) AND settled_at IS NULL")
+    /// Placing may have created these calls (a timeout after the request went out): the attempts
+    /// stay open for a webhook, a poll or the rescue, and are never placed again blindly.
+    public func recordUncertain(_ uncertain: [(callKey: Int64, reason: String)]) throws {
+        guard !uncertain.isEmpty else { return }
+        try self.connection.query(
+            """
+            UPDATE calls SET last_error = u.reason
+            FROM unnest(\(uncertain.map { String($0.callKey) })::bigint[], \(uncertain.map(\.reason))::text[])
+                AS u (call_key, reason)
+            WHERE calls.id = u.call_key AND calls.settled_at IS NULL
+            """)
     }
 
     // MARK: Settling
@@ -379,9 +494,11 @@ public struct DispatchStore {
         }
     }
 
-    /// The provider still has the call going: ask again later.
-    public func pollAgain(callKey: Int64, at time: Timestamp) throws {
-        try self.connection.query("UPDATE calls SET poll_after = \(time) WHERE id = \(callKey) AND settled_at IS NULL")
+    /// The provider still has these calls going: ask again at `time`.
+    public func pollAgain(_ callKeys: [Int64], at time: Timestamp) throws {
+        guard !callKeys.isEmpty else { return }
+        try self.connection.query(
+            "UPDATE calls SET poll_after = \(time) WHERE id = ANY (\(callKeys.map(String.init))::bigint[]) AND settled_at IS NULL")
     }
 
     /// The attempt whose metadata or provider id a report names.
@@ -418,125 +535,217 @@ public struct DispatchStore {
             """)
     }
 
-    /// Settles an attempt exactly once: decides with `Settlement.decide` and writes the whole
-    /// decision — the call, the hold, the job, the batch's totals — in one transaction. A second
-    /// settlement of the same attempt (a webhook and a poll) finds it settled and changes nothing.
-    /// Returns false when it was settled already.
+    /// Settles one attempt exactly once (a webhook); false when it was settled already.
     @discardableResult
-    public func settle(callKey: Int64, _ end: AttemptEnd, now: Timestamp, jitter: Double) throws -> Bool {
-        try self.connection.transaction {
-            guard let call = try self.connection.query(
-                "SELECT batch_id, account_id, job_id, hold_id, settled_at IS NOT NULL AS settled FROM calls WHERE id = \(callKey)"
-            ).first, !(try call.bool("settled")) else { return false }
-            let batchKey = try call.int("batch_id")
-            let accountKey = try call.int("account_id")
-            // 1. the batch
-            let batch = try self.connection.query(
+    public func settle(callKey: Int64, _ end: AttemptEnd, now: Timestamp, jitter: @escaping () -> Double) throws -> Bool {
+        try self.settle([(callKey, end)], now: now, jitter: jitter).contains(callKey)
+    }
+
+    /// Settles each attempt exactly once, all in one transaction: locks the batches, the accounts,
+    /// the jobs and the calls (the lock order), decides each with `Settlement.decide`, and writes the
+    /// decisions — the holds through the ledger, then the calls, the batches' totals and the jobs —
+    /// one statement per table. An attempt settled already (a webhook and a poll) is left as it is.
+    /// Returns the attempts this call settled.
+    @discardableResult
+    public func settle(_ ends: [(callKey: Int64, end: AttemptEnd)], now: Timestamp, jitter: @escaping () -> Double) throws
+        -> Set<Int64>
+    {
+        var endByCall: [Int64: AttemptEnd] = [:]
+        for (callKey, end) in ends where endByCall[callKey] == nil { endByCall[callKey] = end }
+        guard !endByCall.isEmpty else { return [] }
+        return try self.connection.transaction {
+            let open = try self.connection.query(
                 """
-                SELECT b.status, b.call_settings::text AS call_settings, a.timezone FROM batches b
-                JOIN accounts a ON a.id = b.account_id WHERE b.id = \(batchKey) FOR NO KEY UPDATE OF b
-                """)[0]
-            let settings = CallSettings.stored(
-                try batch.optionalJSONText("call_settings"), defaultTimezone: try batch.string("timezone"))
-            // 2. the account
-            guard let account = try AccountStore(connection: self.connection).lock(key: accountKey) else {
-                throw LedgerError.accountNotFound
+                SELECT id, batch_id, account_id, job_id FROM calls
+                WHERE id = ANY (\(endByCall.keys.map(String.init))::bigint[]) AND settled_at IS NULL
+                """)
+            guard !open.isEmpty else { return [] }
+            let batchKeys = Set(try open.map { try $0.int("batch_id") })
+            let jobKeys = Set(try open.compactMap { try $0.optionalInt("job_id") })
+            // 1. the batches
+            var batches: [Int64: (cancelled: Bool, settings: CallSettings)] = [:]
+            for row in try self.connection.query(
+                """
+                SELECT b.id, b.status, b.call_settings::text AS call_settings, a.timezone FROM batches b
+                JOIN accounts a ON a.id = b.account_id
+                WHERE b.id = ANY (\(batchKeys.map(String.init))::bigint[])
+                ORDER BY b.id FOR NO KEY UPDATE OF b
+                """)
+            {
+                batches[try row.int("id")] = (
+                    try row.string("status") == BatchStatus.cancelled.rawValue,
+                    CallSettings.stored(try row.optionalJSONText("call_settings"), defaultTimezone: try row.string("timezone")))
             }
-            // 3. the job (gone when its batch was deleted with its jobs)
-            let jobKey = try call.optionalInt("job_id")
-            let job = try jobKey.flatMap { key in
-                try self.connection.query(
-                    "SELECT status, attempts, max_attempts, next_phone_index, cardinality(phones) AS phone_count FROM jobs WHERE id = \(key) FOR UPDATE"
-                ).first
+            // 2. the accounts
+            let accounts = try AccountStore(connection: self.connection).lock(keys: try open.map { try $0.int("account_id") })
+            // 3. the jobs (a job is gone when its batch was deleted with its jobs)
+            var jobs: [Int64: (status: JobStatus, state: AttemptState)] = [:]
+            for row in try self.connection.query(
+                """
+                SELECT id, status, attempts, max_attempts, next_phone_index, cardinality(phones) AS phone_count FROM jobs
+                WHERE id = ANY (\(jobKeys.map(String.init))::bigint[])
+                ORDER BY id FOR UPDATE
+                """)
+            {
+                guard let status = JobStatus(rawValue: try row.string("status")) else { continue }
+                jobs[try row.int("id")] = (status, AttemptState(
+                    attempts: Int(try row.int("attempts")), maxAttempts: Int(try row.int("max_attempts")),
+                    phoneIndex: Int(try row.int("next_phone_index")), phoneCount: Int(try row.int("phone_count"))))
             }
-            // 5. the call (its hold, 4., is locked by the Ledger below)
-            let locked = try self.connection.query(
-                "SELECT settled_at IS NOT NULL AS settled, h.hold_id AS hold_name, h.amount AS hold_amount FROM calls c LEFT JOIN credit_holds h ON h.id = c.hold_id WHERE c.id = \(callKey) FOR UPDATE OF c"
-            )[0]
-            guard !(try locked.bool("settled")) else { return false }
-            let state = AttemptState(
-                attempts: Int(try job?.int("attempts") ?? 1), maxAttempts: Int(try job?.int("max_attempts") ?? 1),
-                phoneIndex: Int(try job?.int("next_phone_index") ?? 0), phoneCount: Int(try job?.int("phone_count") ?? 1))
-            let billing = Billing(
-                costPerMinute: account.costPerMinute, costPerCallSetup: account.costPerCallSetup,
-                costFailedCall: account.costFailedCall, unit: account.planType.unit)
-            let decision = Settlement.decide(
-                end, billing: billing, holdAmount: try locked.optionalAmount("hold_amount"), state: state,
-                settings: settings, batchCancelled: try batch.string("status") == BatchStatus.cancelled.rawValue,
-                now: now, jitter: jitter)
-            try self.apply(decision, end: end, callKey: callKey, batchKey: batchKey, accountKey: accountKey,
-                           holdId: try locked.optionalString("hold_name"), jobKey: jobKey,
-                           jobStatus: try job.map { try $0.string("status") }, now: now)
-            return true
+            // 5. the calls (their holds, 4., are locked by the ledger below); one settled meanwhile is skipped
+            var settlements: [SettledCall] = []
+            for row in try self.connection.query(
+                """
+                SELECT c.id, c.batch_id, c.account_id, c.job_id, h.hold_id AS hold_name, h.amount AS hold_amount
+                FROM calls c LEFT JOIN credit_holds h ON h.id = c.hold_id
+                WHERE c.id = ANY (\(open.map { String(try $0.int("id")) })::bigint[]) AND c.settled_at IS NULL
+                ORDER BY c.id FOR UPDATE OF c
+                """)
+            {
+                let callKey = try row.int("id")
+                guard let end = endByCall[callKey], let batch = batches[try row.int("batch_id")],
+                    let account = accounts[try row.int("account_id")]
+                else { continue }
+                let jobKey = try row.optionalInt("job_id")
+                let job = jobKey.flatMap { jobs[$0] }
+                let billing = Billing(
+                    costPerMinute: account.costPerMinute, costPerCallSetup: account.costPerCallSetup,
+                    costFailedCall: account.costFailedCall, unit: account.planType.unit)
+                let decision = Settlement.decide(
+                    end, billing: billing, holdAmount: try row.optionalAmount("hold_amount"),
+                    state: job?.state ?? AttemptState(attempts: 1, maxAttempts: 1, phoneIndex: 0, phoneCount: 1),
+                    settings: batch.settings, batchCancelled: batch.cancelled, now: now, jitter: jitter())
+                settlements.append(SettledCall(
+                    callKey: callKey, batchKey: try row.int("batch_id"), accountKey: account.key,
+                    holdId: try row.optionalString("hold_name"), job: jobKey.flatMap { key in job.map { (key, $0.status) } },
+                    end: end, decision: decision))
+            }
+            try self.apply(settlements, now: now)
+            return Set(settlements.map(\.callKey))
         }
     }
 
-    private func apply(
-        _ decision: Settlement, end: AttemptEnd, callKey: Int64, batchKey: Int64, accountKey: Int64, holdId: String?,
-        jobKey: Int64?, jobStatus: String?, now: Timestamp
-    ) throws {
-        let ledger = Ledger(connection: self.connection)
-        do {
-            switch decision.hold {
-            case .post(let amount): if let holdId { try ledger.post(holdId: holdId, amount: amount) }
-            case .void: if let holdId { try ledger.void(holdId: holdId) }
-            case .recordUsage(let cost):
-                if cost > 0 { try ledger.recordUnlimitedUsage(accountKey: accountKey, cost: cost, reference: nil) }
+    /// One attempt's settlement, decided, with the rows it writes.
+    private struct SettledCall {
+        let callKey: Int64
+        let batchKey: Int64
+        let accountKey: Int64
+        let holdId: String?
+        let job: (key: Int64, status: JobStatus)?
+        let end: AttemptEnd
+        let decision: Settlement
+
+        var report: CallReport? {
+            if case .reported(let report) = self.end { return report }
+            return nil
+        }
+
+        var lastError: String? {
+            switch self.end {
+            case .reported: return nil
+            case .refused(let reason): return reason
+            case .lost: return "No result before the attempt's hard limit"
             }
-        } catch LedgerError.holdRejected(.alreadyResolved) {
-            // The hold expired meanwhile (the call outlived its hold): nothing is charged late.
         }
-        var report: CallReport?
-        var lastError: String?
-        switch end {
-        case .reported(let reported): report = reported
-        case .refused(let reason): lastError = reason
-        case .lost: lastError = "No result before the attempt's hard limit"
+    }
+
+    /// Writes decided settlements: the holds, the calls, the batches' totals, the jobs.
+    private func apply(_ settlements: [SettledCall], now: Timestamp) throws {
+        guard !settlements.isEmpty else { return }
+        let ledger = Ledger(connection: self.connection)
+        var holdEvents: [(holdId: String, event: HoldState.Event)] = []
+        var usages: [UnlimitedUsage] = []
+        for settlement in settlements {
+            switch settlement.decision.hold {
+            case .post(let amount): if let holdId = settlement.holdId { holdEvents.append((holdId, .post(amount: amount))) }
+            case .void: if let holdId = settlement.holdId { holdEvents.append((holdId, .void)) }
+            case .recordUsage(let cost):
+                if cost > 0 { usages.append(UnlimitedUsage(accountKey: settlement.accountKey, cost: cost, reference: nil)) }
+            }
         }
+        // A hold that expired meanwhile (the call outlived its hold) is refused: nothing is charged late.
+        _ = try ledger.resolve(holdEvents)
+        try ledger.recordUnlimitedUsage(usages)
+
+        let reports = settlements.map(\.report)
         try self.connection.query(
             """
-            UPDATE calls SET status = \(decision.callStatus), outcome = \(decision.outcome.rawValue),
-                call_status = \(report?.callStatus), disconnection_reason = \(report?.disconnectionReason),
-                provider_call_id = coalesce(provider_call_id, \(report?.providerCallId)),
-                duration_ms = \(report?.durationMilliseconds)::bigint, charged_cost = \(decision.cost),
-                charged_minutes = \(decision.minutes), provider_cost = \(report?.providerCost)::numeric,
-                transcript = \(report?.transcript), recording_url = \(report?.recordingURL),
-                public_log_url = \(report?.publicLogURL),
-                analysis = coalesce(\(report?.analysis.map { $0.serializedString })::jsonb, analysis),
-                collected_variables = coalesce(\(report?.collectedVariables.map { JSON.object($0).serializedString })::jsonb,
-                                               collected_variables),
-                raw_payload = coalesce(\(report.map { $0.raw.serializedString })::jsonb, raw_payload),
-                started_at = \(report?.startedAt)::timestamptz, ended_at = coalesce(\(report?.endedAt)::timestamptz, \(now)::timestamptz),
-                last_error = coalesce(\(lastError), last_error), settled_at = \(now)::timestamptz
-            WHERE id = \(callKey)
+            UPDATE calls SET status = s.status, outcome = s.outcome, call_status = s.call_status,
+                disconnection_reason = s.disconnection_reason,
+                provider_call_id = coalesce(calls.provider_call_id, s.provider_call_id), duration_ms = s.duration_ms,
+                charged_cost = s.charged_cost, charged_minutes = s.charged_minutes, provider_cost = s.provider_cost,
+                transcript = s.transcript, recording_url = s.recording_url, public_log_url = s.public_log_url,
+                analysis = coalesce(s.analysis, calls.analysis),
+                collected_variables = coalesce(s.collected_variables, calls.collected_variables),
+                raw_payload = coalesce(s.raw_payload, calls.raw_payload),
+                started_at = s.started_at, ended_at = coalesce(s.ended_at, \(now)::timestamptz),
+                last_error = coalesce(s.last_error, calls.last_error), settled_at = \(now)::timestamptz
+            FROM unnest(
+                \(settlements.map { String($0.callKey) })::bigint[], \(settlements.map(\.decision.callStatus))::text[],
+                \(settlements.map(\.decision.outcome.rawValue))::text[], \(reports.map { $0?.callStatus })::text[],
+                \(reports.map { $0?.disconnectionReason })::text[], \(reports.map { $0?.providerCallId })::text[],
+                \(reports.map { $0?.durationMilliseconds.map(String.init) })::bigint[],
+                \(settlements.map(\.decision.cost.description))::numeric[],
+                \(settlements.map(\.decision.minutes.description))::numeric[],
+                \(reports.map { $0?.providerCost?.description })::numeric[], \(reports.map { $0?.transcript })::text[],
+                \(reports.map { $0?.recordingURL })::text[], \(reports.map { $0?.publicLogURL })::text[],
+                \(reports.map { $0?.analysis?.serializedString })::jsonb[],
+                \(reports.map { $0?.collectedVariables.map { JSON.object($0).serializedString } })::jsonb[],
+                \(reports.map { $0.map { $0.raw.serializedString } })::jsonb[],
+                \(reports.map { $0?.startedAt?.rfc3339 })::timestamptz[], \(reports.map { $0?.endedAt?.rfc3339 })::timestamptz[],
+                \(settlements.map(\.lastError))::text[])
+                AS s (call_key, status, outcome, call_status, disconnection_reason, provider_call_id, duration_ms,
+                      charged_cost, charged_minutes, provider_cost, transcript, recording_url, public_log_url, analysis,
+                      collected_variables, raw_payload, started_at, ended_at, last_error)
+            WHERE calls.id = s.call_key
             """)
-        if decision.cost > 0 || decision.minutes > 0 {
+
+        var totals: [Int64: (cost: Amount, minutes: Amount)] = [:]
+        for settlement in settlements where settlement.decision.cost > 0 || settlement.decision.minutes > 0 {
+            let total = totals[settlement.batchKey] ?? (0, 0)
+            totals[settlement.batchKey] = (total.cost + settlement.decision.cost, total.minutes + settlement.decision.minutes)
+        }
+        if !totals.isEmpty {
+            let keys = totals.keys.sorted()
             try self.connection.query(
                 """
-                UPDATE batches SET total_cost = total_cost + \(decision.cost), total_minutes = total_minutes + \(decision.minutes)
-                WHERE id = \(batchKey)
+                UPDATE batches SET total_cost = total_cost + t.cost, total_minutes = total_minutes + t.minutes
+                FROM unnest(\(keys.map(String.init))::bigint[], \(keys.map { totals[$0]!.cost.description })::numeric[],
+                            \(keys.map { totals[$0]!.minutes.description })::numeric[]) AS t (batch_key, cost, minutes)
+                WHERE batches.id = t.batch_key
                 """)
         }
-        if let jobKey, let jobStatus, let current = JobStatus(rawValue: jobStatus) {
-            let change = decision.job
-            let status = try JobTransitions.apply(change.action, to: current)
-            let finished = status == .completed || status == .failed || status == .cancelled
+
+        // The transitions decide each job's status; the statement only writes it.
+        var changes: [(key: Int64, status: JobStatus, change: JobChange)] = []
+        for settlement in settlements {
+            guard let job = settlement.job else { continue }
+            changes.append((job.key, try JobTransitions.apply(settlement.decision.job.action, to: job.status), settlement.decision.job))
+        }
+        if !changes.isEmpty {
             try self.connection.query(
                 """
-                UPDATE jobs SET status = \(status.rawValue), next_phone_index = \(change.nextPhoneIndex),
-                    next_attempt_at = \(change.nextAttemptAt), last_outcome = \(change.lastOutcome),
-                    last_error = \(change.lastError),
-                    attempts = attempts - \(change.refundsAttempt ? 1 : 0),
-                    completed_at = CASE WHEN \(finished) THEN \(now)::timestamptz END,
-                    cancellation_reason = CASE WHEN \(status == .cancelled) THEN \(change.lastError) ELSE cancellation_reason END
-                WHERE id = \(jobKey)
+                UPDATE jobs SET status = c.status, next_phone_index = c.next_phone_index, next_attempt_at = c.next_attempt_at,
+                    last_outcome = c.last_outcome, last_error = c.last_error, attempts = attempts - c.refunded_attempts,
+                    completed_at = CASE WHEN c.finished THEN \(now)::timestamptz END,
+                    cancellation_reason = CASE WHEN c.cancelled THEN c.last_error ELSE cancellation_reason END
+                FROM unnest(\(changes.map { String($0.key) })::bigint[], \(changes.map(\.status.rawValue))::text[],
+                            \(changes.map { String($0.change.nextPhoneIndex) })::integer[],
+                            \(changes.map(\.change.nextAttemptAt.rfc3339))::timestamptz[],
+                            \(changes.map(\.change.lastOutcome))::text[], \(changes.map(\.change.lastError))::text[],
+                            \(changes.map { $0.change.refundsAttempt ? "1" : "0" })::integer[],
+                            \(changes.map { $0.status.isFinished ? "true" : "false" })::boolean[],
+                            \(changes.map { $0.status == .cancelled ? "true" : "false" })::boolean[])
+                    AS c (job_key, status, next_phone_index, next_attempt_at, last_outcome, last_error, refunded_attempts,
+                          finished, cancelled)
+                WHERE jobs.id = c.job_key
                 """)
-            if change.pausesBatch {
-                try self.connection.query("UPDATE batches SET status = 'paused' WHERE id = \(batchKey) AND status = 'active'")
-                try Events(connection: self.connection).record(
-                    accountKey: accountKey, type: "batch_paused",
-                    message: "Batch paused: the provider account cannot place calls (no valid payment)")
-            }
+        }
+        for settlement in settlements where settlement.decision.job.pausesBatch {
+            try self.connection.query("UPDATE batches SET status = 'paused' WHERE id = \(settlement.batchKey) AND status = 'active'")
+            try Events(connection: self.connection).record(
+                accountKey: settlement.accountKey, type: "batch_paused",
+                message: "Batch paused: the provider account cannot place calls (no valid payment)")
         }
     }
 }

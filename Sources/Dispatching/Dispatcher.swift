@@ -18,13 +18,14 @@ public struct PassReport: Sendable, Equatable {
     public var uncertain = 0
     public var suspended = 0
     public var failedDoNotCall = 0
+    public var heldBack = 0
 
     public init() {}
 
     public var line: String {
         "polled=\(self.polled) settled=\(self.settled) lost=\(self.lost) holds_expired=\(self.holdsExpired) "
             + "claimed=\(self.claimed) placed=\(self.placed) refused=\(self.refused) uncertain=\(self.uncertain) "
-            + "suspended=\(self.suspended) do_not_call=\(self.failedDoNotCall)"
+            + "suspended=\(self.suspended) do_not_call=\(self.failedDoNotCall) held_back=\(self.heldBack)"
     }
 }
 
@@ -75,7 +76,9 @@ public final class Dispatcher {
             report.claimed += claim.calls.count
             report.suspended += claim.suspended
             report.failedDoNotCall += claim.failedDoNotCall
-            if claim.calls.isEmpty { break }
+            report.heldBack += claim.heldBack
+            // A claim that changed nothing (nothing due, or only jobs that must wait) ends the pass.
+            if claim.calls.isEmpty && claim.suspended + claim.failedDoNotCall + claim.heldBack == 0 { break }
             try self.place(claim.calls, &report)
             // Results that are already in (a simulator without delay) settle in the same pass.
             try self.rescue(&report)
@@ -83,32 +86,43 @@ public final class Dispatcher {
         return report
     }
 
-    /// Polls the open attempts that are due, settles what has ended, closes as lost what is past
-    /// its hard limit, and expires holds past their expiry.
+    /// Polls the open attempts that are due (`placementConcurrency` at a time), settles together
+    /// what has ended or is past its hard limit, asks again later about the rest, and expires holds
+    /// past their expiry.
     func rescue(_ report: inout PassReport) throws {
         let now = self.configuration.clock()
-        for call in try self.store.openCallsDue(now: now, limit: 1000) {
-            var end: AttemptEnd?
-            if let providerCallId = call.providerCallId {
-                report.polled += 1
-                if case .report(let polled) = self.configuration.provider.fetch(providerCallId: providerCallId), polled.isFinal {
-                    end = .reported(polled)
-                }
+        let due = try self.store.openCallsDue(now: now, limit: 1000)
+        let provider = self.configuration.provider
+        let polls = ConcurrentResults<PollResult>(count: due.count)
+        let threads = min(self.configuration.placementConcurrency, due.count)
+        onThreads(threads) { worker in
+            for index in stride(from: worker, to: due.count, by: threads) {
+                if let providerCallId = due[index].providerCallId { polls.set(index, provider.fetch(providerCallId: providerCallId)) }
             }
-            if end == nil, now >= call.lostAfter { end = .lost }
-            guard let end else {
-                try self.store.pollAgain(callKey: call.key, at: now.advanced(by: .seconds(30)))
-                continue
+        }
+        var ends: [(callKey: Int64, end: AttemptEnd)] = []
+        var later: [Int64] = []
+        for (index, call) in due.enumerated() {
+            if call.providerCallId != nil { report.polled += 1 }
+            if case .report(let polled)? = polls.get(index), polled.isFinal {
+                ends.append((call.key, .reported(polled)))
+            } else if now >= call.lostAfter {
+                ends.append((call.key, .lost))
+            } else {
+                later.append(call.key)
             }
-            if try self.store.settle(callKey: call.key, end, now: now, jitter: Double.random(in: 0..<1)) {
-                if end == .lost { report.lost += 1 } else { report.settled += 1 }
-            }
+        }
+        try self.store.pollAgain(later, at: now.advanced(by: .seconds(30)))
+        let settled = try self.store.settle(ends, now: now, jitter: { Double.random(in: 0..<1) })
+        for (callKey, end) in ends where settled.contains(callKey) {
+            if end == .lost { report.lost += 1 } else { report.settled += 1 }
         }
         report.holdsExpired += try Ledger(connection: self.connection).expireDue(now: now)
     }
 
     /// Asks the provider for each claimed call, `placementConcurrency` at a time (a slow provider
-    /// must not serialise a pass), then records every answer.
+    /// must not serialise a pass), then records every answer: one statement for the accepted, one
+    /// for the uncertain, one settlement for the refused.
     func place(_ calls: [ClaimedCall], _ report: inout PassReport) throws {
         let configuration = self.configuration
         let results = ConcurrentResults<Placement>(count: calls.count)
@@ -125,22 +139,24 @@ public final class Dispatcher {
                     ])))
             }
         }
-        let now = configuration.clock()
+        var accepted: [(callKey: Int64, providerCallId: String)] = []
+        var refused: [(callKey: Int64, end: AttemptEnd)] = []
+        var uncertain: [(callKey: Int64, reason: String)] = []
         for (index, call) in calls.enumerated() {
             switch results.get(index) {
-            case .accepted(let providerCallId)?:
-                try self.store.recordAccepted(callKey: call.callKey, providerCallId: providerCallId, now: now)
-                report.placed += 1
-            case .refused(let reason)?:
-                try self.store.settle(callKey: call.callKey, .refused(reason: reason), now: now, jitter: Double.random(in: 0..<1))
-                report.refused += 1
-            case .uncertain(let reason)?:
-                try self.store.recordUncertain(callKey: call.callKey, reason: reason)
-                report.uncertain += 1
-            case nil:
-                report.uncertain += 1
+            case .accepted(let providerCallId)?: accepted.append((call.callKey, providerCallId))
+            case .refused(let reason)?: refused.append((call.callKey, .refused(reason: reason)))
+            case .uncertain(let reason)?: uncertain.append((call.callKey, reason))
+            case nil: uncertain.append((call.callKey, "No answer from the placing thread"))
             }
         }
+        let now = configuration.clock()
+        try self.store.recordAccepted(accepted, now: now)
+        try self.store.recordUncertain(uncertain)
+        try self.store.settle(refused, now: now, jitter: { Double.random(in: 0..<1) })
+        report.placed += accepted.count
+        report.refused += refused.count
+        report.uncertain += uncertain.count
     }
 }
 

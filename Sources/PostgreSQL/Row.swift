@@ -238,6 +238,11 @@ public enum PostgresArray {
 
     /// The literal for a one-dimensional array of text values, every element quoted.
     public static func literal(_ values: [String]) -> String {
+        self.literal(values.map(Optional.some))
+    }
+
+    /// The literal for a one-dimensional array whose `nil` elements are NULL.
+    public static func literal(_ values: [String?]) -> String {
         var bytes: [UInt8] = []
         self.appendLiteral(values, to: &bytes)
         return String(decoding: bytes, as: UTF8.self)
@@ -245,9 +250,18 @@ public enum PostgresArray {
 
     /// Appends the literal of `values` (`{"a","b\"c"}`) to `bytes`.
     public static func appendLiteral(_ values: [String], to bytes: inout [UInt8]) {
+        self.appendLiteral(values.lazy.map(Optional.some), to: &bytes)
+    }
+
+    /// Appends the literal of `values` (`{"a",NULL}`): every value quoted, `nil` as NULL.
+    public static func appendLiteral(_ values: some Sequence<String?>, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "{"))
-        for (index, value) in values.enumerated() {
+        for (index, element) in values.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            guard let value = element else {
+                bytes.append(contentsOf: "NULL".utf8)
+                continue
+            }
             bytes.append(UInt8(ascii: "\""))
             for byte in value.utf8 {
                 if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") { bytes.append(UInt8(ascii: "\\")) }

@@ -58,6 +58,9 @@ public struct SQLQuery: Sendable, ExpressibleByStringInterpolation, CustomString
         /// A `text[]`/`int[]` literal.
         public mutating func appendInterpolation(_ values: [String]) { self.bind(PostgresArray.literal(values)) }
 
+        /// An array literal whose `nil` elements are NULL.
+        public mutating func appendInterpolation(_ values: [String?]) { self.bind(PostgresArray.literal(values)) }
+
         /// Another query's SQL and parameters (a WHERE clause shared by a page and its count); its
         /// `$n` placeholders are renumbered after the ones already bound.
         public mutating func appendInterpolation(_ fragment: SQLQuery) {

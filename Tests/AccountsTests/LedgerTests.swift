@@ -137,12 +137,66 @@ struct LedgerTests {
         let account = try Self.account(connection, plan: .unlimited)
         let ledger = Ledger(connection: connection)
         #expect(try ledger.hold(accountKey: account.key, amount: 100, reference: nil, expiresAt: later) == .notNeeded)
-        let entry = try ledger.recordUnlimitedUsage(accountKey: account.key, cost: Amount("0.62")!, reference: "job-9")
+        let entry = try ledger.recordUnlimitedUsage([UnlimitedUsage(accountKey: account.key, cost: Amount("0.62")!, reference: "job-9")])[0]
         #expect(entry.amount == 0)
         #expect(entry.cost == Amount("0.62"))
         let now = try #require(try AccountStore(connection: connection).find(key: account.key))
         #expect(now.creditUsed == Amount("0.62"))
         #expect(now.creditBalance == 0)
+        try Self.assertReconciled(connection)
+    }
+
+    /// The dispatcher's path: many holds on several accounts in one statement each, then many
+    /// resolutions at once. Every row's balances follow from the row before it, as if the
+    /// operations had run one by one.
+    @Test func manyHoldsAndResolutionsAtOnceKeepEveryRowsBalances() throws {
+        let connection = try Connection(url: try TestDatabase.createMigrated())
+        let first = try Self.account(connection, credits: 10)
+        let second = try Self.account(connection, credits: 5)
+        let ledger = Ledger(connection: connection)
+        let requests = [(first, "1.5"), (second, "2"), (first, "0.25"), (first, "3"), (second, "1")].enumerated().map {
+            index, request in
+            HoldRequest(accountKey: request.0.key, unit: .credits, amount: Amount(request.1)!, reference: "att-\(index)",
+                        expiresAt: later)
+        }
+        let holds = try connection.transaction {
+            _ = try AccountStore(connection: connection).lock(keys: [first.key, second.key])
+            return try ledger.placeHolds(requests)
+        }
+        #expect(holds.map(\.reference) == requests.map(\.reference))
+        #expect(holds.map(\.amount) == requests.map(\.amount))
+        var accounts = try AccountStore(connection: connection).lock(keys: [first.key, second.key])
+        #expect(accounts[first.key]?.creditReserved == Amount("4.75"))
+        #expect(accounts[second.key]?.creditReserved == 3)
+
+        // Post, void, post again (refused: already posted), expire, an unknown hold, post too much (refused).
+        let results = try ledger.resolve([
+            (holds[0].holdId, .post(amount: Amount("0.5")!)), (holds[1].holdId, .void),
+            (holds[0].holdId, .post(amount: 1)), (holds[2].holdId, .expire), ("hold_missing", .void),
+            (holds[3].holdId, .post(amount: 4)), (holds[4].holdId, .post(amount: 1)),
+        ])
+        #expect((try? results[0].get())?.state == .posted)
+        #expect((try? results[1].get())?.state == .voided)
+        #expect(throws: LedgerError.holdRejected(.alreadyResolved(.posted))) { try results[2].get() }
+        #expect((try? results[3].get())?.state == .expired)
+        #expect(throws: LedgerError.holdNotFound) { try results[4].get() }
+        #expect(throws: LedgerError.holdRejected(.invalidPostAmount)) { try results[5].get() }
+        #expect((try? results[6].get())?.postedAmount == 1)
+        accounts = try AccountStore(connection: connection).lock(keys: [first.key, second.key])
+        #expect(accounts[first.key]?.creditBalance == Amount("9.5"))
+        #expect(accounts[first.key]?.creditReserved == 3)
+        #expect(accounts[second.key]?.creditBalance == 4)
+        #expect(accounts[second.key]?.creditReserved == 0)
+        for account in [first, second] {
+            let entries = try ledger.entries(accountKey: account.key, type: nil, limit: 100, skip: 0).entries.reversed()
+            var balance: Amount = 0
+            var reserved: Amount = 0
+            for entry in entries {
+                balance += entry.amount
+                reserved += entry.reservedChange
+                #expect(entry.balanceAfter == balance && entry.reservedAfter == reserved, "\(entry.type) of \(account.accountId)")
+            }
+        }
         try Self.assertReconciled(connection)
     }
 

@@ -16,6 +16,12 @@ import Time
     @Test func quotesEveryElementOfALiteral() {
         #expect(PostgresArray.literal(["a", "b,c", #"d"e"#, "NULL"]) == #"{"a","b,c","d\"e","NULL"}"#)
     }
+
+    @Test func writesNilElementsAsNullAndTheStringNullQuoted() {
+        let values: [String?] = ["a", nil, "NULL"]
+        #expect(PostgresArray.literal(values) == #"{"a",NULL,"NULL"}"#)
+        #expect(PostgresArray.parse(PostgresArray.literal(values)) == values)
+    }
 }
 
 @Suite struct SQLQueryTests {

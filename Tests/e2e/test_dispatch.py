@@ -188,6 +188,30 @@ def test_chilean_debt_collection_follows_ley_21320(stack, admin, now, expected):
     assert dialled(stack, admin, now, use_case="debt_collection") == expected
 
 
+def test_an_operator_sees_which_rule_holds_a_batch_back(stack, admin):
+    _, batch = campaign(stack, admin, ["+56912345670"], use_case="debt_collection")
+    held_back_at = lambda at: stack.psql(  # noqa: E731 - the claim's own functions, at a chosen time
+        f"SELECT coalesce(speechai_batch_held_back(b, 'active', 'America/Santiago', '{at}'), 'none') FROM batches b "
+        f"WHERE batch_id = '{batch['batch_id']}'")
+    assert held_back_at("2026-12-02T15:00:00Z") == "none"
+    assert held_back_at("2026-12-08T15:00:00Z").startswith("Public holiday in CL (")
+    assert "Ley 21.320" in held_back_at("2026-12-08T15:00:00Z")
+    assert held_back_at("2026-12-02T23:30:00Z").startswith(
+        "Outside the legal calling hours for debt collection in CL (08:00-20:00 America/Santiago, ISO days 1,2,3,4,5,6)")
+    assert held_back_at("2026-12-06T15:00:00Z").startswith("Outside the legal calling hours")
+    # Through the API, at the real time: a window of none of today's days, then a suspended account.
+    today = int(stack.psql("SELECT extract(isodow FROM now() AT TIME ZONE 'America/Santiago')"))
+    account, own = campaign(stack, admin, ["+56912345670"], settings={
+        "allowed_hours": {"start": "00:00", "end": "23:59"}, "days_of_week": [day for day in range(1, 8) if day != today]})
+    shown = stack.api("GET", f"/api/v1/batches/{own['batch_id']}", admin).json()["calling_held_back_by"]
+    assert shown.startswith("Outside the batch's own calling window (call_settings: days_of_week [")
+    stack.api("PUT", f"/api/v1/accounts/{account['account_id']}/suspend", admin)
+    shown = stack.api("GET", f"/api/v1/batches/{own['batch_id']}", admin).json()["calling_held_back_by"]
+    assert shown == "The account is suspended"
+    stack.api("POST", f"/api/v1/batches/{own['batch_id']}/cancel", admin)
+    assert stack.api("GET", f"/api/v1/batches/{own['batch_id']}", admin).json()["calling_held_back_by"] is None
+
+
 def test_a_debtor_answered_in_one_batch_is_not_called_by_another_within_7_days(stack, admin):
     account, first = campaign(stack, admin, ["+56912345670"], use_case="debt_collection")
     dispatch(stack, "2026-12-02T15:00:00Z")
@@ -195,7 +219,16 @@ def test_a_debtor_answered_in_one_batch_is_not_called_by_another_within_7_days(s
     # The same person (the same RUT) in another batch of the account.
     _, second = campaign(stack, admin, ["+56912345670"], use_case="debt_collection", account=account,
                          allow_duplicates=True)
-    dispatch(stack, "2026-12-05T15:00:00Z")
+    assert "held_back=1" in dispatch(stack, "2026-12-05T15:00:00Z")
+    assert calls(stack, second) == []
+    # The operator sees the rule and when the debtor may be called again.
+    held = jobs(stack, admin, second)[0]
+    ended = stack.psql(f"SELECT to_char((ended_at + interval '7 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') "
+                       f"FROM calls WHERE batch_id = (SELECT id FROM batches WHERE batch_id = '{first['batch_id']}')")
+    assert held["status"] == "pending" and held["next_attempt_at"].startswith(ended)
+    assert "conversation in the last 7 days" in held["last_error"] and ended in held["last_error"]
+    # Not due until then: a later pass neither calls it nor holds it back again.
+    assert "claimed=0" in (line := dispatch(stack, "2026-12-07T15:00:00Z")) and "held_back=0" in line
     assert calls(stack, second) == []
     dispatch(stack, "2026-12-09T15:05:00Z")  # 7 days after the first call ended
     assert len(calls(stack, second)) == 1
