@@ -90,12 +90,11 @@ public struct DispatchStore {
             var dialling = Set<ContactKey>()
             var heldBack: [(key: Int64, until: Timestamp)] = []
             var result = ClaimResult()
-            var claims: [(job: DueJob, phoneIndex: Int, attemptId: String, batch: DueBatch)] = []
+            var claims: [(job: DueJob, status: JobStatus, phoneIndex: Int, attemptId: String, batch: DueBatch)] = []
             var holds: [HoldRequest] = []
             // The transitions decide each job's next status; the statements below only write them.
             var suspended: [(key: Int64, status: JobStatus)] = []
             var failed: [(key: Int64, status: JobStatus)] = []
-            var claimedStatus = JobStatus.inProgress
             for job in candidates {
                 guard let batch = batchByKey[job.batchKey], var account = accounts[job.accountKey], account.freeSlots > 0
                 else { continue }
@@ -130,8 +129,7 @@ public struct DispatchStore {
                 }
                 account.freeSlots -= 1
                 accounts[job.accountKey] = account
-                claimedStatus = try JobTransitions.apply(.claim, to: job.status)
-                claims.append((job, phoneIndex, attemptId, batch))
+                claims.append((job, try JobTransitions.apply(.claim, to: job.status), phoneIndex, attemptId, batch))
             }
             // Every hold of the claim at once (the accounts are locked and were checked above).
             let holdKeys = Dictionary(uniqueKeysWithValues: try Ledger(connection: self.connection).placeHolds(holds).compactMap {
@@ -147,10 +145,11 @@ public struct DispatchStore {
 
             try self.connection.query(
                 """
-                UPDATE jobs j SET status = \(claimedStatus.rawValue), attempts = j.attempts + 1, next_phone_index = c.phone_index,
+                UPDATE jobs j SET status = c.status, attempts = j.attempts + 1, next_phone_index = c.phone_index,
                     started_at = coalesce(j.started_at, \(now)), last_error = NULL
-                FROM unnest(\(claims.map { String($0.job.key) })::bigint[], \(claims.map { String($0.phoneIndex) })::integer[])
-                    AS c (id, phone_index)
+                FROM unnest(\(claims.map { String($0.job.key) })::bigint[], \(claims.map(\.status.rawValue))::text[],
+                            \(claims.map { String($0.phoneIndex) })::integer[])
+                    AS c (id, status, phone_index)
                 WHERE j.id = c.id
                 """)
             let rows = try self.connection.query(
@@ -383,18 +382,20 @@ public struct DispatchStore {
         case inCall
     }
 
-    /// Which contacts of `jobs` the weekly rule holds back now.
+    /// Which contacts of `jobs` the weekly rule holds back now: one lookup in
+    /// `calls_answered_by_contact` and one among the account's open calls per contact.
     func contactsUnderWeeklyRule(_ jobs: [DueJob], now: Timestamp) throws -> [ContactKey: ContactState] {
         guard !jobs.isEmpty else { return [:] }
         let rows = try self.connection.query(
             """
-            SELECT c.account_id, c.contact_key, bool_or(c.settled_at IS NULL) AS in_call,
-                max(c.ended_at) FILTER (WHERE c.outcome = 'answered') AS answered_at
-            FROM calls c
-            JOIN unnest(\(jobs.map { String($0.accountKey) })::bigint[], \(jobs.map(\.contactKey))::text[])
-                AS k (account_id, contact_key) ON c.account_id = k.account_id AND c.contact_key = k.contact_key
-            WHERE (c.outcome = 'answered' AND c.ended_at > \(now)::timestamptz - interval '7 days') OR c.settled_at IS NULL
-            GROUP BY c.account_id, c.contact_key
+            SELECT k.account_id, k.contact_key,
+                (SELECT max(c.ended_at) FROM calls c
+                 WHERE c.account_id = k.account_id AND c.contact_key = k.contact_key AND c.outcome = 'answered'
+                   AND c.ended_at > \(now)::timestamptz - interval '7 days') AS answered_at,
+                EXISTS (SELECT 1 FROM calls c
+                        WHERE c.account_id = k.account_id AND c.settled_at IS NULL AND c.contact_key = k.contact_key) AS in_call
+            FROM (SELECT DISTINCT * FROM unnest(\(jobs.map { String($0.accountKey) })::bigint[], \(jobs.map(\.contactKey))::text[])
+                      AS u (account_id, contact_key)) AS k
             """)
         var states: [ContactKey: ContactState] = [:]
         for row in rows {

@@ -67,6 +67,8 @@ public final class Dispatcher {
         let started = ContinuousClock.now
         var report = PassReport()
         try self.rescue(&report)
+        // Once a pass: holds outlive their calls by an hour, so a sweep per pass is soon enough.
+        report.holdsExpired += try Ledger(connection: self.connection).expireDue(now: self.configuration.clock())
         while ContinuousClock.now - started < budget {
             let claim = try self.store.claim(
                 now: self.configuration.clock(), limit: self.configuration.claimBatchSize,
@@ -87,24 +89,19 @@ public final class Dispatcher {
     }
 
     /// Polls the open attempts that are due (`placementConcurrency` at a time), settles together
-    /// what has ended or is past its hard limit, asks again later about the rest, and expires holds
-    /// past their expiry.
+    /// what has ended or is past its hard limit, and asks again later about the rest.
     func rescue(_ report: inout PassReport) throws {
         let now = self.configuration.clock()
         let due = try self.store.openCallsDue(now: now, limit: 1000)
         let provider = self.configuration.provider
-        let polls = ConcurrentResults<PollResult>(count: due.count)
-        let threads = min(self.configuration.placementConcurrency, due.count)
-        onThreads(threads) { worker in
-            for index in stride(from: worker, to: due.count, by: threads) {
-                if let providerCallId = due[index].providerCallId { polls.set(index, provider.fetch(providerCallId: providerCallId)) }
-            }
+        let polls = concurrentMap(due, threads: self.configuration.placementConcurrency) { call in
+            call.providerCallId.map { provider.fetch(providerCallId: $0) }
         }
         var ends: [(callKey: Int64, end: AttemptEnd)] = []
         var later: [Int64] = []
-        for (index, call) in due.enumerated() {
+        for (call, poll) in zip(due, polls) {
             if call.providerCallId != nil { report.polled += 1 }
-            if case .report(let polled)? = polls.get(index), polled.isFinal {
+            if case .report(let polled)? = poll, polled.isFinal {
                 ends.append((call.key, .reported(polled)))
             } else if now >= call.lostAfter {
                 ends.append((call.key, .lost))
@@ -117,7 +114,6 @@ public final class Dispatcher {
         for (callKey, end) in ends where settled.contains(callKey) {
             if end == .lost { report.lost += 1 } else { report.settled += 1 }
         }
-        report.holdsExpired += try Ledger(connection: self.connection).expireDue(now: now)
     }
 
     /// Asks the provider for each claimed call, `placementConcurrency` at a time (a slow provider
@@ -125,29 +121,23 @@ public final class Dispatcher {
     /// for the uncertain, one settlement for the refused.
     func place(_ calls: [ClaimedCall], _ report: inout PassReport) throws {
         let configuration = self.configuration
-        let results = ConcurrentResults<Placement>(count: calls.count)
-        let threads = min(configuration.placementConcurrency, calls.count)
-        onThreads(threads) { worker in
-            for index in stride(from: worker, to: calls.count, by: threads) {
-                let call = calls[index]
-                results.set(index, configuration.provider.place(CallRequest(
-                    attemptId: call.attemptId, toNumber: call.toNumber, fromNumber: configuration.fromNumber,
-                    agentId: call.agentId, dynamicVariables: call.dynamicVariables,
-                    metadata: [
-                        "attempt_id": .string(call.attemptId), "job_id": .string(call.jobId),
-                        "account_id": .string(call.accountId), "batch_id": .string(call.batchId),
-                    ])))
-            }
+        let placements = concurrentMap(calls, threads: configuration.placementConcurrency) { call in
+            configuration.provider.place(CallRequest(
+                attemptId: call.attemptId, toNumber: call.toNumber, fromNumber: configuration.fromNumber,
+                agentId: call.agentId, dynamicVariables: call.dynamicVariables,
+                metadata: [
+                    "attempt_id": .string(call.attemptId), "job_id": .string(call.jobId),
+                    "account_id": .string(call.accountId), "batch_id": .string(call.batchId),
+                ]))
         }
         var accepted: [(callKey: Int64, providerCallId: String)] = []
         var refused: [(callKey: Int64, end: AttemptEnd)] = []
         var uncertain: [(callKey: Int64, reason: String)] = []
-        for (index, call) in calls.enumerated() {
-            switch results.get(index) {
-            case .accepted(let providerCallId)?: accepted.append((call.callKey, providerCallId))
-            case .refused(let reason)?: refused.append((call.callKey, .refused(reason: reason)))
-            case .uncertain(let reason)?: uncertain.append((call.callKey, reason))
-            case nil: uncertain.append((call.callKey, "No answer from the placing thread"))
+        for (call, placement) in zip(calls, placements) {
+            switch placement {
+            case .accepted(let providerCallId): accepted.append((call.callKey, providerCallId))
+            case .refused(let reason): refused.append((call.callKey, .refused(reason: reason)))
+            case .uncertain(let reason): uncertain.append((call.callKey, reason))
             }
         }
         let now = configuration.clock()
@@ -157,25 +147,5 @@ public final class Dispatcher {
         report.placed += accepted.count
         report.refused += refused.count
         report.uncertain += uncertain.count
-    }
-}
-
-/// Results written by several threads, one slot each.
-final class ConcurrentResults<Value>: @unchecked Sendable {
-    private var values: [Value?]
-    private let lock = NSLock()
-
-    init(count: Int) { self.values = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ value: Value) {
-        self.lock.lock()
-        self.values[index] = value
-        self.lock.unlock()
-    }
-
-    func get(_ index: Int) -> Value? {
-        self.lock.lock()
-        defer { self.lock.unlock() }
-        return self.values[index]
     }
 }
