@@ -6,11 +6,14 @@
 -- this script inserted (attempt ids 'pgb_…') / the run's seconds.
 \set tag random(1, 2000000000)
 BEGIN;
--- 1. the batches that may be dialled now, with their free slots and due jobs: the first 16 active
---    batches in priority order (DispatchStore.lockDueBatches takes more only when these have fewer
---    than 200 due jobs; each B3 batch has 100)
-SELECT coalesce(array_agg(id), '{}') AS candidates FROM (
-    SELECT id FROM batches WHERE status = 'active' AND deleted_at IS NULL ORDER BY priority DESC, id LIMIT 16) AS c \gset
+-- 1. the batches that may be dialled now, with their free slots and due jobs: of the first 16 active
+--    batches in priority order, those inside their windows, locked. (DispatchStore.lockDueBatches
+--    first counts their due jobs unlocked and locks only as many as 200 jobs need, then looks at 32,
+--    64 … more when the other dispatcher holds them; pgbench cannot loop, so each client looks at
+--    16 of its own, :client_id * 16 on, and locks those.)
+SELECT coalesce(array_agg(id), '{}') AS wanted FROM (
+    SELECT id FROM batches WHERE status = 'active' AND deleted_at IS NULL ORDER BY priority DESC, id
+    LIMIT 16 OFFSET :client_id * 16) AS c \gset
 SELECT coalesce(array_agg(id), '{}') AS batch_ids FROM (
     SELECT b.id,
         (b.call_settings ->> 'max_concurrent_calls')::integer
@@ -22,7 +25,7 @@ SELECT coalesce(array_agg(id), '{}') AS batch_ids FROM (
     FROM batches b
     JOIN accounts a ON a.id = b.account_id
     LEFT JOIN legal_calling_profiles p ON p.country = b.country AND p.use_case = b.use_case
-    WHERE b.id = ANY (:candidates::bigint[]) AND b.status = 'active' AND b.deleted_at IS NULL AND a.status = 'active'
+    WHERE b.id = ANY (:wanted::bigint[]) AND b.status = 'active' AND b.deleted_at IS NULL AND a.status = 'active'
       AND speechai_batch_window_open(b.call_settings, a.timezone, now())
       AND (p.country IS NULL OR speechai_profile_window_open(p, now()))
       AND EXISTS (SELECT 1 FROM jobs j
@@ -51,10 +54,11 @@ SELECT coalesce(array_agg(id), '{}') AS job_ids, coalesce(array_agg(account_id),
     LIMIT 200) AS claimed \gset
 -- 4. the do-not-call list of those accounts
 SELECT count(*) AS listed FROM do_not_call WHERE account_id = ANY (:job_accounts::bigint[]);
--- 5. the holds, the balances, the ledger (Ledger.placeHolds)
+-- 5. the holds, the balances, the ledger (Ledger.placeHolds; ids made by the client, as ObjectIdSequence does)
 WITH h AS (
-    INSERT INTO credit_holds (account_id, unit, amount, reference, expires_at)
-    SELECT r.account_id, 'credits', 0.47, 'pgb_' || :tag || '_' || r.position, now() + interval '1 hour'
+    INSERT INTO credit_holds (hold_id, account_id, unit, amount, reference, expires_at)
+    SELECT 'hold_' || :tag || '_' || r.position, r.account_id, 'credits', 0.47, 'pgb_' || :tag || '_' || r.position,
+        now() + interval '1 hour'
     FROM unnest(:job_accounts::bigint[]) WITH ORDINALITY AS r (account_id, position)
     ORDER BY r.position
     RETURNING id)
@@ -66,9 +70,10 @@ WITH u AS (
     WHERE accounts.id = d.account_id
     RETURNING accounts.id)
 SELECT count(*) AS held_accounts FROM u \gset
-INSERT INTO credit_transactions (account_id, type, unit, amount, reserved_change, cost, balance_after, reserved_after,
-    hold_id, reference, description)
-SELECT h.account_id, 'hold', 'credits', 0, 0.47, 0, a.credit_balance, a.credit_reserved, h.id, h.reference, 'Reserva'
+INSERT INTO credit_transactions (transaction_id, account_id, type, unit, amount, reserved_change, cost, balance_after,
+    reserved_after, hold_id, reference, description)
+SELECT 'txn_h' || h.id, h.account_id, 'hold', 'credits', 0, 0.47, 0, a.credit_balance, a.credit_reserved, h.id, h.reference,
+    'Reserva'
 FROM credit_holds h JOIN accounts a ON a.id = h.account_id
 WHERE h.id = ANY (:hold_ids::bigint[]);
 -- 6. the jobs and their attempts
@@ -98,17 +103,15 @@ SELECT id, status, attempts, max_attempts, next_phone_index, cardinality(phones)
 WHERE id = ANY (:job_ids::bigint[]) ORDER BY id FOR UPDATE;
 SELECT c.id, h.hold_id, h.amount FROM calls c LEFT JOIN credit_holds h ON h.id = c.hold_id
 WHERE c.id = ANY (:call_ids::bigint[]) AND c.settled_at IS NULL ORDER BY c.id FOR UPDATE OF c;
-SELECT DISTINCT account_id FROM credit_holds WHERE id = ANY (:hold_ids::bigint[]);
-SELECT * FROM accounts WHERE id = ANY (:job_accounts::bigint[]) ORDER BY id FOR UPDATE;
 SELECT * FROM credit_holds WHERE id = ANY (:hold_ids::bigint[]) ORDER BY id FOR UPDATE;
 UPDATE credit_holds SET status = 'posted', posted_amount = 0.2, resolved_at = now() WHERE id = ANY (:hold_ids::bigint[]);
 UPDATE accounts SET credit_reserved = credit_reserved - d.n * 0.47, credit_balance = credit_balance - d.n * 0.2,
     credit_used = credit_used + d.n * 0.2
 FROM (SELECT account_id, count(*) AS n FROM unnest(:job_accounts::bigint[]) AS a (account_id) GROUP BY account_id) AS d
 WHERE accounts.id = d.account_id;
-INSERT INTO credit_transactions (account_id, type, unit, amount, reserved_change, cost, balance_after, reserved_after,
-    hold_id, reference, description)
-SELECT h.account_id, m.type, 'credits', m.amount, m.reserved_change, m.cost, a.credit_balance, a.credit_reserved, h.id,
+INSERT INTO credit_transactions (transaction_id, account_id, type, unit, amount, reserved_change, cost, balance_after,
+    reserved_after, hold_id, reference, description)
+SELECT 'txn_' || m.type || h.id, h.account_id, m.type, 'credits', m.amount, m.reserved_change, m.cost, a.credit_balance, a.credit_reserved, h.id,
     h.reference, m.type
 FROM credit_holds h JOIN accounts a ON a.id = h.account_id
 CROSS JOIN (VALUES ('hold_release', 0, -0.47, 0), ('call_usage', -0.2, 0, 0.2)) AS m (type, amount, reserved_change, cost)

@@ -105,9 +105,11 @@ public struct LedgerEntry: Sendable, Equatable {
     public let description: String?
     public let createdAt: Timestamp
 
+    /// The columns `init(row:)` reads from `credit_transactions t`. The hold's id is a lookup per
+    /// row: a join let the planner hash every hold there is to name the holds of a few rows.
     static let columns: StaticString = """
         t.transaction_id, t.type, t.unit, t.amount, t.reserved_change, t.cost, t.balance_after, t.reserved_after,
-        h.hold_id, t.reference, t.description, t.created_at
+        (SELECT h.hold_id FROM credit_holds h WHERE h.id = t.hold_id) AS hold_id, t.reference, t.description, t.created_at
         """
 
     init(row: Row) throws {

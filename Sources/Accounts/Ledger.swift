@@ -105,14 +105,16 @@ public struct Ledger {
     public func placeHolds(_ requests: [HoldRequest]) throws -> [Hold] {
         guard !requests.isEmpty else { return [] }
         // Identity values follow the ORDER BY, so the holds' keys keep the requests' order.
+        var ids = ObjectIdSequence()
         let holds = try self.connection.query(
             """
-            INSERT INTO credit_holds (account_id, unit, amount, reference, expires_at)
-            SELECT r.account_id, r.unit, r.amount, r.reference, r.expires_at
-            FROM unnest(\(requests.map { String($0.accountKey) })::bigint[], \(requests.map(\.unit.rawValue))::text[],
+            INSERT INTO credit_holds (hold_id, account_id, unit, amount, reference, expires_at)
+            SELECT r.hold_id, r.account_id, r.unit, r.amount, r.reference, r.expires_at
+            FROM unnest(\(requests.map { _ in "hold_" + ids.next() })::text[],
+                        \(requests.map { String($0.accountKey) })::bigint[], \(requests.map(\.unit.rawValue))::text[],
                         \(requests.map(\.amount.description))::numeric[], \(requests.map(\.reference))::text[],
                         \(requests.map(\.expiresAt.rfc3339))::timestamptz[])
-                WITH ORDINALITY AS r (account_id, unit, amount, reference, expires_at, position)
+                WITH ORDINALITY AS r (hold_id, account_id, unit, amount, reference, expires_at, position)
             ORDER BY r.position
             RETURNING \(literal: Hold.columns)
             """
@@ -160,15 +162,17 @@ public struct Ledger {
     /// Resolves each hold by its event, in one transaction: the accounts are locked, then the
     /// holds, each event is decided by `HoldState`, and the holds, the balances and the ledger are
     /// written in one statement each. Each result is the resolved hold or why its event was refused
-    /// (a refused event changes nothing; the others still apply).
-    public func resolve(_ events: [(holdId: String, event: HoldState.Event)]) throws -> [Result<Hold, LedgerError>] {
+    /// (a refused event changes nothing; the others still apply). A caller whose transaction has
+    /// locked the holds' accounts already passes them as `lockedAccounts`.
+    public func resolve(
+        _ events: [(holdId: String, event: HoldState.Event)], lockedAccounts: [Int64: Account]? = nil
+    ) throws -> [Result<Hold, LedgerError>] {
         guard !events.isEmpty else { return [] }
         return try self.connection.transaction {
             let holdIds = events.map(\.holdId)
-            let accountKeys = try self.connection.query(
+            let accounts = try lockedAccounts ?? AccountStore(connection: self.connection).lock(keys: try self.connection.query(
                 "SELECT DISTINCT account_id FROM credit_holds WHERE hold_id = ANY (\(holdIds)::text[])"
-            ).map { try $0.int("account_id") }
-            let accounts = try AccountStore(connection: self.connection).lock(keys: accountKeys)
+            ).map { try $0.int("account_id") })
             var holds: [String: Hold] = [:]
             for row in try self.connection.query(
                 "SELECT \(literal: Hold.columns) FROM credit_holds WHERE hold_id = ANY (\(holdIds)::text[]) ORDER BY id FOR UPDATE")
@@ -234,12 +238,13 @@ public struct Ledger {
         }
     }
 
-    /// Unlimited plans: charges nothing against a balance but records the usage and its cost.
+    /// Unlimited plans: charges nothing against a balance but records the usage and its cost
+    /// (`lockedAccounts`: as for `resolve`).
     @discardableResult
-    public func recordUnlimitedUsage(_ usages: [UnlimitedUsage]) throws -> [LedgerEntry] {
+    public func recordUnlimitedUsage(_ usages: [UnlimitedUsage], lockedAccounts: [Int64: Account]? = nil) throws -> [LedgerEntry] {
         guard !usages.isEmpty else { return [] }
         return try self.connection.transaction {
-            let accounts = try AccountStore(connection: self.connection).lock(keys: usages.map(\.accountKey))
+            let accounts = try lockedAccounts ?? AccountStore(connection: self.connection).lock(keys: usages.map(\.accountKey))
             guard usages.allSatisfy({ accounts[$0.accountKey] != nil }) else { throw LedgerError.accountNotFound }
             return try self.record(usages.map { usage in
                 Movement(
@@ -352,26 +357,28 @@ public struct Ledger {
             }
             running[movement.accountKey] = state
         }
+        var ids = ObjectIdSequence()
         let entries = try self.connection.query(
             """
             WITH t AS (
-                INSERT INTO credit_transactions (account_id, type, unit, amount, reserved_change, cost, balance_after,
-                    reserved_after, hold_id, reference, description)
-                SELECT m.account_id, m.type, m.unit, m.amount, m.reserved_change, m.cost, m.balance_after, m.reserved_after,
-                    m.hold_id, m.reference, m.description
-                FROM unnest(\(movements.map { String($0.accountKey) })::bigint[], \(movements.map(\.type.rawValue))::text[],
+                INSERT INTO credit_transactions (transaction_id, account_id, type, unit, amount, reserved_change, cost,
+                    balance_after, reserved_after, hold_id, reference, description)
+                SELECT m.transaction_id, m.account_id, m.type, m.unit, m.amount, m.reserved_change, m.cost, m.balance_after,
+                    m.reserved_after, m.hold_id, m.reference, m.description
+                FROM unnest(\(movements.map { _ in "txn_" + ids.next() })::text[],
+                            \(movements.map { String($0.accountKey) })::bigint[], \(movements.map(\.type.rawValue))::text[],
                             \(movements.map(\.unit.rawValue))::text[],
                             \(movements.map(\.change.balance.description))::numeric[],
                             \(movements.map(\.change.reserved.description))::numeric[], \(movements.map(\.cost.description))::numeric[],
                             \(after.map(\.balance.description))::numeric[], \(after.map(\.reserved.description))::numeric[],
                             \(movements.map { $0.holdKey.map(String.init) })::bigint[], \(movements.map(\.reference))::text[],
                             \(movements.map(\.description))::text[])
-                    WITH ORDINALITY AS m (account_id, type, unit, amount, reserved_change, cost, balance_after, reserved_after,
-                        hold_id, reference, description, position)
+                    WITH ORDINALITY AS m (transaction_id, account_id, type, unit, amount, reserved_change, cost, balance_after,
+                        reserved_after, hold_id, reference, description, position)
                 ORDER BY m.position
                 RETURNING *
             )
-            SELECT \(literal: LedgerEntry.columns) FROM t LEFT JOIN credit_holds h ON h.id = t.hold_id ORDER BY t.id
+            SELECT \(literal: LedgerEntry.columns) FROM t ORDER BY t.id
             """
         ).map(LedgerEntry.init(row:))
         return (accounts, entries)
@@ -386,7 +393,7 @@ public struct Ledger {
         let rows = try self.connection.query(
             """
             SELECT \(literal: LedgerEntry.columns)
-            FROM credit_transactions t LEFT JOIN credit_holds h ON h.id = t.hold_id
+            FROM credit_transactions t
             \(matching)
             ORDER BY t.created_at DESC, t.id DESC
             LIMIT \(limit) OFFSET \(skip)

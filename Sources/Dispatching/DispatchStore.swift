@@ -88,6 +88,7 @@ public struct DispatchStore {
             let contacts = try self.contactsUnderWeeklyRule(
                 candidates.filter { batchByKey[$0.batchKey]?.weeklyRule == true }, now: now)
             var dialling = Set<ContactKey>()
+            var attemptIds = ObjectIdSequence(now: now)
             var heldBack: [(key: Int64, until: Timestamp)] = []
             var result = ClaimResult()
             var claims: [(job: DueJob, status: JobStatus, phoneIndex: Int, attemptId: String, batch: DueBatch)] = []
@@ -115,7 +116,7 @@ public struct DispatchStore {
                     failed.append((job.key, try JobTransitions.apply(.fail, to: claimed)))
                     continue
                 }
-                let attemptId = "att_" + AccountStore.randomHex(12)
+                let attemptId = "att_" + attemptIds.next()
                 if let unit = account.billing.unit {
                     let amount = account.billing.hold(maxCallSeconds: batch.settings.maxCallDuration)
                     guard account.available >= amount else {
@@ -184,14 +185,14 @@ public struct DispatchStore {
     }
 
     /// The batches that may be dialled now, in priority order, locked, until their due jobs reach
-    /// `limit`: active batches are taken 16, 32, 64 … at a time, so a claim evaluates and locks the
-    /// few batches it will dial rather than every active one.
+    /// `limit`. Active batches are looked at 16, 32, 64 … at a time; of those, only as many as the
+    /// claim needs are locked, so that a claim neither evaluates every active batch nor holds locks
+    /// that the other dispatchers' settlements would wait for.
     func lockDueBatches(now: Timestamp, limit: Int) throws -> [DueBatch] {
         var batches: [DueBatch] = []
         var seen: [String] = []
-        var due = 0
         var chunk = 16
-        while due < limit {
+        while batches.reduce(0, { $0 + $1.dueJobs }) < limit {
             let candidates = try self.connection.query(
                 """
                 SELECT id FROM batches
@@ -202,16 +203,47 @@ public struct DispatchStore {
             ).map { String(try $0.int("id")) }
             guard !candidates.isEmpty else { break }
             seen += candidates
-            let locked = try self.lockBatchesIfDue(candidates, now: now, limit: limit)
-            batches += locked
-            due += locked.reduce(0) { $0 + $1.dueJobs }
+            var wanted: [String] = []
+            var due = batches.reduce(0) { $0 + $1.dueJobs }
+            for row in try self.connection.query(
+                "SELECT b.id, \(Self.dueJobCount(now: now, limit: limit)) AS due_jobs \(Self.dueBatches(candidates, now: now))")
+            where due < limit {
+                wanted.append(String(try row.int("id")))
+                due += Int(try row.int("due_jobs"))
+            }
+            if !wanted.isEmpty { batches += try self.lockBatchesIfDue(wanted, now: now, limit: limit) }
             chunk = min(chunk * 2, 1024)
         }
         return batches
     }
 
-    /// Those of `keys` that may be dialled now and have due jobs, locked (SKIP LOCKED: a batch being
-    /// changed elsewhere waits for the next pass, so no order among batches is needed), in priority order.
+    /// `FROM … WHERE … ORDER BY` of those of `keys` that may be dialled now and have due jobs, in
+    /// priority order: the batch is active, its account too, inside its own window and the law's.
+    private static func dueBatches(_ keys: [String], now: Timestamp) -> SQLQuery {
+        """
+        FROM batches b
+        JOIN accounts a ON a.id = b.account_id
+        LEFT JOIN legal_calling_profiles p ON p.country = b.country AND p.use_case = b.use_case
+        WHERE b.id = ANY (\(keys)::bigint[]) AND b.status = 'active' AND b.deleted_at IS NULL AND a.status = 'active'
+          AND speechai_batch_window_open(b.call_settings, a.timezone, \(now))
+          AND (p.country IS NULL OR speechai_profile_window_open(p, \(now)))
+          AND EXISTS (SELECT 1 FROM jobs j
+                      WHERE j.batch_id = b.id AND j.status IN ('pending', 'scheduled') AND j.next_attempt_at <= \(now))
+        ORDER BY b.priority DESC, b.id
+        """
+    }
+
+    /// A batch's due jobs, counted up to `limit`.
+    private static func dueJobCount(now: Timestamp, limit: Int) -> SQLQuery {
+        """
+        (SELECT count(*) FROM (SELECT 1 FROM jobs j
+            WHERE j.batch_id = b.id AND j.status IN ('pending', 'scheduled') AND j.next_attempt_at <= \(now)
+            LIMIT \(limit)) AS d)
+        """
+    }
+
+    /// Those of `keys` that may still be dialled, locked (SKIP LOCKED: a batch being changed
+    /// elsewhere waits for the next pass, so no order among batches is needed), in priority order.
     private func lockBatchesIfDue(_ keys: [String], now: Timestamp, limit: Int) throws -> [DueBatch] {
         let rows = try self.connection.query(
             """
@@ -221,19 +253,9 @@ public struct DispatchStore {
                 speechai_local_time(coalesce(b.call_settings ->> 'timezone', a.timezone), \(now)) AS local_time,
                 (b.call_settings ->> 'max_concurrent_calls')::integer
                     - (SELECT count(*) FROM calls c WHERE c.batch_id = b.id AND c.settled_at IS NULL) AS free_slots,
-                (SELECT count(*) FROM (SELECT 1 FROM jobs j
-                    WHERE j.batch_id = b.id AND j.status IN ('pending', 'scheduled') AND j.next_attempt_at <= \(now)
-                    LIMIT \(limit)) AS d) AS due_jobs,
+                \(Self.dueJobCount(now: now, limit: limit)) AS due_jobs,
                 coalesce(p.answered_per_week IS NOT NULL, false) AS weekly_rule
-            FROM batches b
-            JOIN accounts a ON a.id = b.account_id
-            LEFT JOIN legal_calling_profiles p ON p.country = b.country AND p.use_case = b.use_case
-            WHERE b.id = ANY (\(keys)::bigint[]) AND b.status = 'active' AND b.deleted_at IS NULL AND a.status = 'active'
-              AND speechai_batch_window_open(b.call_settings, a.timezone, \(now))
-              AND (p.country IS NULL OR speechai_profile_window_open(p, \(now)))
-              AND EXISTS (SELECT 1 FROM jobs j
-                          WHERE j.batch_id = b.id AND j.status IN ('pending', 'scheduled') AND j.next_attempt_at <= \(now))
-            ORDER BY b.priority DESC, b.id
+            \(Self.dueBatches(keys, now: now))
             FOR NO KEY UPDATE OF b SKIP LOCKED
             """)
         return try rows.map { row in
@@ -621,7 +643,7 @@ public struct DispatchStore {
                     holdId: try row.optionalString("hold_name"), job: jobKey.flatMap { key in job.map { (key, $0.status) } },
                     end: end, decision: decision))
             }
-            try self.apply(settlements, now: now)
+            try self.apply(settlements, accounts: accounts, now: now)
             return Set(settlements.map(\.callKey))
         }
     }
@@ -651,7 +673,8 @@ public struct DispatchStore {
     }
 
     /// Writes decided settlements: the holds, the calls, the batches' totals, the jobs.
-    private func apply(_ settlements: [SettledCall], now: Timestamp) throws {
+    /// `accounts`: the settlements' accounts, locked by this transaction.
+    private func apply(_ settlements: [SettledCall], accounts: [Int64: Account], now: Timestamp) throws {
         guard !settlements.isEmpty else { return }
         let ledger = Ledger(connection: self.connection)
         var holdEvents: [(holdId: String, event: HoldState.Event)] = []
@@ -665,8 +688,8 @@ public struct DispatchStore {
             }
         }
         // A hold that expired meanwhile (the call outlived its hold) is refused: nothing is charged late.
-        _ = try ledger.resolve(holdEvents)
-        try ledger.recordUnlimitedUsage(usages)
+        _ = try ledger.resolve(holdEvents, lockedAccounts: accounts)
+        try ledger.recordUnlimitedUsage(usages, lockedAccounts: accounts)
 
         let reports = settlements.map(\.report)
         try self.connection.query(
