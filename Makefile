@@ -5,7 +5,7 @@ SPEECHAI_PORT ?= 8000
 PG_PORT ?= 54329
 STATE := $(CURDIR)/var
 
-.PHONY: run stop test bench build deps clean
+.PHONY: run stop test bench build deps clean key
 
 run: deps build
 	@mkdir -p $(STATE)
@@ -24,6 +24,10 @@ run: deps build
 	@echo "  dispatcher   a pass every second, calls through the simulator (log: $(STATE)/log/dispatcher.log)"
 	@echo "  logs         $(STATE)/log/"
 	@echo "Stop with: make stop"
+
+# A key for the `make run` stack: `make key ACCOUNT=retail_express`, or an admin key without ACCOUNT.
+key:
+	@$(CURDIR)/.build/release/speechai keys create $(if $(ACCOUNT),--account $(ACCOUNT),--admin)
 
 stop:
 	@scripts/stack.sh stop $(STATE)

@@ -19,6 +19,7 @@ let package = Package(
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CXLSXWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
         // Our own C for the pool: signal handling, scoreboard atomics, prctl, socket diagnostics.
         .target(name: "CPool"),
 
@@ -31,6 +32,8 @@ let package = Package(
         .target(name: "PostgreSQL", dependencies: ["CLibPQ", "Time", "Money"]),
         .target(name: "Routing", dependencies: ["FastCGI", "JSON"]),
         .target(name: "Migrations", dependencies: ["PostgreSQL"]),
+        // Counters kept in PostgreSQL for /internal/metrics (calls by outcome, dispatcher passes).
+        .target(name: "Metrics", dependencies: ["PostgreSQL"]),
         .target(name: "Multipart"),
         // Work on threads of their own (benchmark clients, concurrent provider requests).
         .target(name: "Threads"),
@@ -54,11 +57,15 @@ let package = Package(
         .target(
             name: "Providers",
             dependencies: ["CCurl", "JSON", "Time", "Money", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Dispatching", dependencies: ["Threads", "Providers", "Batches", "Accounts", "PostgreSQL", "JSON", "Time", "Money"]),
+        .target(name: "Dispatching", dependencies: ["Threads", "Metrics", "Providers", "Batches", "Accounts", "PostgreSQL", "JSON", "Time", "Money"]),
+
+        // What clients and operators read back: the dashboard, the call history, the batch
+        // reports (CSV, and .xlsx through libxlsxwriter).
+        .target(name: "Reporting", dependencies: ["CXLSXWriter", "Batches", "PostgreSQL", "Time", "Money"]),
 
         // The HTTP API.
         .target(name: "API", dependencies: ["Routing", "PostgreSQL", "ResponderPool", "JSON", "Time", "Money", "Accounts", "Authentication",
-            "Multipart", "Spreadsheet", "Ingestion", "Batches", "Imports", "Dispatching", "Providers"]),
+            "Multipart", "Spreadsheet", "Ingestion", "Batches", "Imports", "Dispatching", "Providers", "Reporting", "Metrics"]),
 
         // Executables.
         .executableTarget(name: "speechai-fcgi", dependencies: ["API", "ResponderPool"]),
@@ -98,6 +105,7 @@ let package = Package(
             exclude: ["generate_argentine_area_codes.py"]),
         .testTarget(
             name: "BatchesTests", dependencies: ["Batches", "Accounts", "Money", "PostgreSQL", "Time", "TestSupport"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "Batches", "Money", "Time"]),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "JSON", "Money", "Time"]),
         .testTarget(
             name: "DispatchingTests", dependencies: ["Dispatching", "Providers", "Batches", "Accounts", "JSON", "Money", "Time"]),

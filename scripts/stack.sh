@@ -7,7 +7,9 @@
 #   scripts/stack.sh stop STATE_DIR
 #   scripts/stack.sh pg-start STATE_DIR | pg-stop STATE_DIR   (PostgreSQL alone)
 #   scripts/stack.sh pool-start STATE_DIR | pool-stop STATE_DIR
-#   scripts/stack.sh nginx-start STATE_DIR | nginx-stop STATE_DIR (env FCGI_SOCKET: another upstream)
+#   scripts/stack.sh nginx-start STATE_DIR | nginx-stop STATE_DIR (env FCGI_SOCKET: another upstream;
+#       CONSOLE_ROOT: a build of the React console to serve on the same origin, see
+#       nginx/speechai-console.conf; NGINX_LOCATIONS: another locations file, for tests)
 #   scripts/stack.sh admin-key STATE_DIR   (prints a working admin key, creating $STATE_DIR/admin-key if needed)
 #
 # Every process is stopped by the pid it was started with, never by name.
@@ -122,11 +124,16 @@ stop_pid_file() {
 }
 
 nginx_start() {
-    local user="" access_log="$STATE/log/nginx-access.log"
+    local user="" access_log="$STATE/log/nginx-access.log" site_root="include $ROOT/nginx/speechai-root.conf;"
     [ "$(id -u)" = 0 ] && user="user root;"
     [ "${NGINX_ACCESS_LOG:-on}" = off ] && access_log="off"
+    if [ -n "${CONSOLE_ROOT:-}" ]; then
+        [ -f "$CONSOLE_ROOT/index.html" ] || { echo "stack: CONSOLE_ROOT=$CONSOLE_ROOT has no index.html" >&2; return 1; }
+        site_root="set \$speechai_console_root $(cd "$CONSOLE_ROOT" && pwd); include $ROOT/nginx/speechai-console.conf;"
+    fi
     sed -e "s|@STATE@|$STATE|g" -e "s|@ROOT@|$ROOT|g" -e "s|@PORT@|$HTTP_PORT|g" \
         -e "s|@SOCKET@|${FCGI_SOCKET:-$STATE/run/fcgi.sock}|g" -e "s|@USER@|$user|g" -e "s|@ACCESS_LOG@|$access_log|g" \
+        -e "s|@LOCATIONS@|${NGINX_LOCATIONS:-$ROOT/nginx/speechai-locations.conf}|g" -e "s|@SITE_ROOT@|$site_root|g" \
         "$ROOT/nginx/dev.conf.template" >"$STATE/nginx/nginx.conf"
     nginx -p "$STATE/nginx" -c "$STATE/nginx/nginx.conf" -t -q
     nginx -p "$STATE/nginx" -c "$STATE/nginx/nginx.conf"

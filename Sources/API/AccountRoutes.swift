@@ -73,10 +73,11 @@ enum AccountRoutes {
         if let phone, !AccountRules.isPlausiblePhone(phone) { body.problem("contact_phone", "is not a phone number") }
         let plan = body.choice("plan_type", PlanType.self) ?? .creditBased
         let country = body.choice("country", Country.self) ?? .chile
-        let settings = body.object("settings") ?? JSONObject()
-        let features = body.object("features") ?? JSONObject()
-        var timezone = body.string("timezone", maxLength: 64)
-        if timezone == nil, case .string(let fromSettings)? = settings["timezone"] { timezone = fromSettings }
+        let settings = freeForm(&body, "settings") ?? JSONObject()
+        let features = freeForm(&body, "features") ?? JSONObject()
+        // `settings.timezone`, when a string, names a zone like `timezone`, which it stands in for when absent.
+        let settingsTimezone = settings["timezone"]?.stringValue
+        let timezone = body.exactString("timezone") ?? settingsTimezone
         let initialCredits = amount(&body, "initial_credits", allowZero: true)
         let initialMinutes = amount(&body, "initial_minutes", allowZero: true)
         if let credits = initialCredits, credits > 0, plan != .creditBased {
@@ -105,6 +106,9 @@ enum AccountRoutes {
         new.maxConcurrentCalls = maxConcurrent
         new.dailyCallLimit = dailyLimit
         return try context.database.withConnection { connection in
+            if let zone = settingsTimezone, !(try AccountStore(connection: connection).isKnownTimezone(zone)) {
+                throw HTTPError.validation([.init(field: "settings.timezone", message: "\(zone) is not an IANA time zone")])
+            }
             let account = try AccountStore(connection: connection).create(new)
             return .json(
                 [
@@ -140,7 +144,7 @@ enum AccountRoutes {
             if let phone, !AccountRules.isPlausiblePhone(phone) { body.problem("contact_phone", "is not a phone number") }
             changes.contactPhone = .some(phone)
         }
-        changes.timezone = body.string("timezone", maxLength: 64)
+        changes.timezone = body.exactString("timezone")
         changes.costPerMinute = rate(&body, "cost_per_minute")
         changes.costPerCallSetup = rate(&body, "cost_per_call_setup")
         changes.costFailedCall = rate(&body, "cost_failed_call")
@@ -164,11 +168,14 @@ enum AccountRoutes {
     static func setStatus(
         _ status: AccountStatus, _ request: Request, _ reference: String, _ context: AppContext
     ) throws -> Response {
+        // A suspension's reason comes in the query or in a JSON body {"reason"} (the query's wins when both
+        // are given); a body is always read, so that a malformed one is refused rather than ignored.
         var reason = try reasonParameter(request)
-        if status == .suspended, reason == nil, !request.body.isEmpty {
+        if status == .suspended, !request.body.isEmpty {
             var body = try RequestBody.parse(request)
-            reason = body.string("reason", maxLength: 500)
+            let fromBody = body.string("reason", maxLength: 500)
             try body.finish()
+            reason = reason ?? fromBody
         }
         var changes = AccountChanges()
         changes.status = status
@@ -249,12 +256,13 @@ enum AccountRoutes {
         _ request: Request, _ reference: String, _ principal: Principal, _ context: AppContext
     ) throws -> Response {
         let page = try Page(request, context)
+        // `transaction_type` is the previous system's name of `type`; both are checked, `type` wins.
         let type = try queryChoice(request, "type", TransactionType.self)
-            ?? queryChoice(request, "transaction_type", TransactionType.self)
+        let legacyType = try queryChoice(request, "transaction_type", TransactionType.self)
         return try context.database.withConnection { connection in
             let account = try context.visibleAccount(reference, principal, connection)
             let (entries, total) = try Ledger(connection: connection).entries(
-                accountKey: account.key, type: type, limit: page.limit, skip: page.skip)
+                accountKey: account.key, type: type ?? legacyType, limit: page.limit, skip: page.skip)
             return page.response("transactions", entries.map { $0.json(accountId: account.accountId) }, total: total)
         }
     }
@@ -282,6 +290,38 @@ enum AccountRoutes {
             return nil
         }
         return value
+    }
+
+    /// `features` and `settings` are free-form objects stored as jsonb. Their numbers have at most 4
+    /// decimals and this magnitude, so that PostgreSQL's plain decimal form of each reads back (1e400 would
+    /// come back as 401 digits); their values nest at most `freeFormDepth` arrays or objects deep, so that the
+    /// OpenAPI document can state the rule without a recursive schema.
+    static let maximumFreeFormNumber: Amount = 1_000_000_000_000
+    static let freeFormDepth = 3
+
+    private static func freeForm(_ body: inout RequestBody, _ name: String) -> JSONObject? {
+        guard let object = body.object(name) else { return nil }
+        func fits(_ text: String) -> Bool {
+            guard case .success(let amount) = Amount.parse(text) else { return false }
+            return amount <= maximumFreeFormNumber && amount >= .zero - maximumFreeFormNumber
+        }
+        /// `depth`: how many more arrays or objects `value` may be or hold.
+        func isValid(_ value: JSON, depth: Int) -> Bool {
+            switch value {
+            case .int(let number): return fits(String(number))
+            case .number(let text): return fits(text)
+            case .array(let elements): return depth > 0 && elements.allSatisfy { isValid($0, depth: depth - 1) }
+            case .object(let members): return depth > 0 && members.entries.allSatisfy { isValid($0.value, depth: depth - 1) }
+            default: return true
+            }
+        }
+        guard object.entries.allSatisfy({ isValid($0.value, depth: freeFormDepth) }) else {
+            body.problem(
+                name,
+                "must be an object whose values nest at most \(freeFormDepth) arrays or objects deep, with numbers of at most 4 decimal places and at most \(maximumFreeFormNumber) in magnitude")
+            return nil
+        }
+        return object
     }
 
     private static func rate(_ body: inout RequestBody, _ name: String) -> Amount? {

@@ -54,6 +54,9 @@ public final class App {
         BatchRoutes.register(on: keyed, context: context)
         JobRoutes.register(on: keyed, context: context)
         DoNotCallRoutes.register(on: keyed, context: context)
+        DashboardRoutes.register(on: keyed, context: context)
+        CallRoutes.register(on: keyed, context: context)
+        ReportRoutes.register(on: keyed, context: context)
         // Provider webhooks carry a signature instead of a key.
         WebhookRoutes.register(on: self.router.group(authenticate: context.verifyWebhookSignature), context: context)
         if debugRoutes { SystemRoutes.registerDebug(on: self.router, context: context) }

@@ -76,3 +76,16 @@ extension AppContext {
         return resource
     }
 }
+
+extension AppContext {
+    /// The account a read is about: `account_id` if given (checked against the key), else the
+    /// key's own account; nil for an admin key without `account_id` (every account).
+    func scopedAccount(_ request: Request, _ principal: Principal, _ connection: Connection) throws -> Account? {
+        if let reference = request.query["account_id"], !reference.isEmpty {
+            return try self.visibleAccount(reference, principal, connection)
+        }
+        guard case .account(let key, _) = principal else { return nil }
+        guard let account = try AccountStore(connection: connection).find(key: key) else { throw HTTPError.accountNotFound }
+        return account
+    }
+}

@@ -139,15 +139,55 @@ extension Job {
             "last_error": .string(self.lastError),
             "last_outcome": .string(self.lastOutcome),
             "cancellation_reason": .string(self.cancellationReason),
-            "call_result": .null,
-            "fecha_pago_cliente": .null,
-            "monto_pago_cliente": .null,
+            "call_result": self.lastCall.map(\.callResult) ?? .null,
+            "call_id": .string(self.lastCall?.attemptId),
+            "call_started_at": .timestamp(self.lastCall?.startedAt),
+            "call_ended_at": .timestamp(self.lastCall?.endedAt),
+            "call_duration_seconds": self.lastCall?.durationSeconds ?? .null,
+            "fecha_pago_cliente": .string(self.fechaPagoCliente?.iso),
+            "monto_pago_cliente": self.montoPagoCliente.map(JSON.amount) ?? .null,
             "source_row": self.sourceRow.map { .int(Int64($0)) } ?? .null,
             "created_at": .timestamp(self.createdAt),
             "updated_at": .timestamp(self.updatedAt),
             "started_at": .timestamp(self.startedAt),
             "completed_at": .timestamp(self.completedAt),
         ]
+    }
+}
+
+extension CallRecord {
+    /// The job's `call_result` in the previous system's shape (previous-system.md §5.6), which the
+    /// customers' console reads: `summary` mirrors the provider's call object.
+    var callResult: JSON {
+        [
+            "success": .bool(self.answered),
+            "status": .string(self.callStatus ?? self.status),
+            "outcome": .string(self.outcome),
+            "call_id": .string(self.attemptId),
+            "provider_call_id": .string(self.providerCallId),
+            "attempt": .int(Int64(self.attempt)),
+            "summary": [
+                "call_status": .string(self.callStatus),
+                "disconnection_reason": .string(self.disconnectionReason),
+                "duration_ms": self.durationMs.map(JSON.int) ?? .null,
+                "start_timestamp": self.startedAt.map { .int($0.microsecondsSinceEpoch / 1000) } ?? .null,
+                "end_timestamp": self.endedAt.map { .int($0.microsecondsSinceEpoch / 1000) } ?? .null,
+                "call_cost": [
+                    "combined_cost": .amount(self.chargedCost ?? .zero),
+                    "total_duration_seconds": self.durationSeconds ?? .int(0),
+                ],
+                "call_analysis": self.analysisJSON.map(JSON.stored) ?? .null,
+                "recording_url": .string(self.recordingURL),
+                "public_log_url": .string(self.publicLogURL),
+                "collected_dynamic_variables": self.collectedVariablesJSON.map(JSON.stored) ?? .null,
+            ],
+            "timestamp": .timestamp(self.settledAt ?? self.createdAt),
+        ]
+    }
+
+    /// The duration in seconds, exact (milliseconds are thousandths).
+    var durationSeconds: JSON? {
+        self.durationMs.map { .amount(Amount(tenThousandths: $0 * 10)) }
     }
 }
 

@@ -37,9 +37,12 @@ enum DoNotCallRoutes {
         }
         keyed.post("/api/v1/accounts/{id}/do-not-call/upload") { request, parameters, principal in
             let form = try ImportForm.multipart(request, what: "the numbers")
-            guard let file = form.file("file") else {
-                throw HTTPError.validation([.init(field: "file", message: "is required: a CSV or Excel file, one number per row")])
-            }
+            var reader = FormReader(form: form)
+            let reason = reader.text("reason", maxLength: 500)
+            let file = form.file("file")
+            if file == nil { reader.problem("file", "is required: a CSV or Excel file, one number per row") }
+            try reader.finish()
+            guard let file else { throw HTTPError.badRequest("The form is incomplete") }
             // The first cell of every row; a header row is simply a row that is not a number.
             var texts: [String] = []
             do {
@@ -47,11 +50,11 @@ enum DoNotCallRoutes {
                     if let first = row.cells.first, !first.isEmpty { texts.append(cellText(first)) }
                 }
             } catch let error as SpreadsheetError {
-                throw HTTPError(status: error.kind == .unsupportedFormat ? 415 : 400, code: "INVALID_FILE", message: error.message)
+                throw error.kind == .unsupportedFormat
+                    ? HTTPError(status: 415, code: "UNSUPPORTED_FILE_TYPE", message: error.message)
+                    : HTTPError.badRequest(error.message, code: "INVALID_FILE")
             }
-            let reason = form.fields.first(where: { $0.name == "reason" })?.value
-            return try add(texts, reason: reason.map { $0.prefix(codePoints: 500) }, parameters, principal, context,
-                           headerAllowed: true)
+            return try add(texts, reason: reason, parameters, principal, context, headerAllowed: true)
         }
         keyed.delete("/api/v1/accounts/{id}/do-not-call/{phone}") { _, parameters, principal in
             try context.database.withConnection { connection in

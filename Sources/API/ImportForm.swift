@@ -96,8 +96,8 @@ struct ImportForm {
     }
 }
 
-/// Typed access to multipart text fields, collecting problems.
-private struct FormReader {
+/// Typed access to multipart text fields, collecting problems; like `RequestBody`, unknown fields are refused.
+struct FormReader {
     let form: MultipartForm
     private var problems = FieldProblems()
 
@@ -128,18 +128,23 @@ private struct FormReader {
         }
     }
 
+    /// Decimal digits as a number input sends them: no sign, no leading zero.
     mutating func integer(_ name: String, in range: ClosedRange<Int>) -> Int? {
         guard let text = self.text(name, maxLength: 12) else { return nil }
-        guard let value = Int(text), range.contains(value) else {
+        guard Self.isPlainWholeNumber(text), let value = Int(text), range.contains(value) else {
             self.problem(name, "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
             return nil
         }
         return value
     }
 
+    /// A plain decimal number: a whole part as `integer` reads it, then at most 4 decimals after a point.
     mutating func amount(_ name: String, in range: ClosedRange<Amount>) -> Amount? {
         guard let text = self.text(name, maxLength: 24) else { return nil }
-        guard case .success(let value) = Amount.parse(text), range.contains(value) else {
+        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let wellFormed = Self.isPlainWholeNumber(parts[0])
+            && (parts.count == 1 || (1...4).contains(parts[1].utf8.count) && parts[1].utf8.allSatisfy(Self.asciiDigits.contains))
+        guard wellFormed, case .success(let value) = Amount.parse(text), range.contains(value) else {
             self.problem(name, "must be a number from \(range.lowerBound) to \(range.upperBound)")
             return nil
         }
@@ -167,5 +172,14 @@ private struct FormReader {
 
     func finish() throws(HTTPError) {
         try self.problems.finish(fieldNames: self.form.fieldNames)
+    }
+
+    private static let asciiDigits = UInt8(ascii: "0")...UInt8(ascii: "9")
+
+    /// `0`, or digits without a leading zero.
+    private static func isPlainWholeNumber(_ text: some StringProtocol) -> Bool {
+        let digits = text.utf8
+        guard let first = digits.first, digits.allSatisfy(asciiDigits.contains) else { return false }
+        return first != UInt8(ascii: "0") || digits.count == 1
     }
 }

@@ -24,11 +24,14 @@ enum IngestionRoutes {
         keyed.post("/api/v1/batches/excel/create") { request, _, principal in
             try upload(request, .excel, principal, context, preview: false)
         }
-        keyed.post("/api/v1/batches/chile/{use_case}") { request, parameters, principal in
-            try upload(request, .country(.chile, try useCase(parameters)), principal, context, preview: false)
-        }
-        keyed.post("/api/v1/batches/argentina/{use_case}") { request, parameters, principal in
-            try upload(request, .country(.argentina, try useCase(parameters)), principal, context, preview: false)
+        // One route per country and use case (not `{use_case}`): each has its own form (marketing adds the
+        // offer's fields), which the OpenAPI document can then state exactly; another use case is a 404.
+        for (path, country) in [("chile", ContactCountry.chile), ("argentina", .argentina)] {
+            for useCase in UseCase.allCases {
+                keyed.post("/api/v1/batches/\(path)/\(useCase.rawValue)") { request, _, principal in
+                    try upload(request, .country(country, useCase), principal, context, preview: false)
+                }
+            }
         }
         keyed.get("/api/v1/use-cases") { _, _, _ in
             .json([
@@ -42,15 +45,6 @@ enum IngestionRoutes {
                 ],
             ])
         }
-    }
-
-    static func useCase(_ parameters: PathParameters) throws(HTTPError) -> UseCase {
-        let text = try parameters.require("use_case")
-        guard let useCase = UseCase(rawValue: text) else {
-            throw HTTPError.notFound(
-                "Unknown use case '\(text)': use one of \(UseCase.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return useCase
     }
 
     static func upload(

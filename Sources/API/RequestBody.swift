@@ -1,3 +1,4 @@
+import Batches
 import FastCGI
 import JSON
 import Money
@@ -28,7 +29,7 @@ struct FieldProblems {
     /// with control characters: PostgreSQL text cannot hold NUL). Forms allow line breaks and tabs
     /// (a description typed in a text area); JSON fields do not.
     mutating func text(_ name: String, _ raw: String, maxLength: Int, allowingLineBreaks: Bool) -> String? {
-        let text = String(raw.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+        let text = trimmed(raw)
         if text.isEmpty { return nil }
         // Code points, as the schema's CHECKs count them (not grapheme clusters).
         guard text.unicodeScalars.count <= maxLength else {
@@ -44,6 +45,22 @@ struct FieldProblems {
         }
         return text
     }
+}
+
+/// `text` without the white space (Unicode White_Space, scalar by scalar) around it. Scalars rather than
+/// characters, so that the rule is the one the OpenAPI document's patterns state: a combining mark after a
+/// leading space is kept, not trimmed with it.
+func trimmed(_ text: String) -> String {
+    let scalars = text.unicodeScalars
+    guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+        let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+    else { return "" }
+    return String(scalars[first...last])
+}
+
+/// Whether `text` is empty or nothing but white space (a blank form field or JSON string counts as absent).
+func isBlank(_ text: String) -> Bool {
+    text.unicodeScalars.allSatisfy(\.properties.isWhitespace)
 }
 
 /// A JSON object request body, read field by field. Problems are collected, not thrown one at a
@@ -98,11 +115,21 @@ struct RequestBody {
             self.problem(name, "must be a string")
             return nil
         }
-        if required, raw.allSatisfy(\.isWhitespace) {
+        if required, isBlank(raw) {
             self.problem(name, "must not be empty")
             return nil
         }
         return self.problems.text(name, raw, maxLength: maxLength, allowingLineBreaks: false)
+    }
+
+    /// A string as sent, not trimmed (a name looked up exactly, such as a time zone); blank counts as missing.
+    mutating func exactString(_ name: String) -> String? {
+        guard let value = self.value(name, required: false) else { return nil }
+        guard case .string(let text) = value else {
+            self.problem(name, "must be a string")
+            return nil
+        }
+        return isBlank(text) ? nil : text
     }
 
     /// An exact amount (at most 4 decimals), read from the digits the client sent.
@@ -133,7 +160,7 @@ struct RequestBody {
 
     mutating func integer(_ name: String, in range: ClosedRange<Int>) -> Int? {
         self.field(name, must: "a whole number from \(range.lowerBound) to \(range.upperBound)") { value in
-            guard case .int(let number) = value, let small = Int(exactly: number), range.contains(small) else { return nil }
+            guard let number = value.wholeNumber, let small = Int(exactly: number), range.contains(small) else { return nil }
             return small
         }
     }
@@ -159,11 +186,12 @@ struct RequestBody {
     /// A field that may be present with the value null (`call_settings: null` clears them).
     func isExplicitNull(_ name: String) -> Bool { self.object[name] == .null }
 
+    /// One of a closed set, spelled exactly (null is absent; "" or " active " are not a choice).
     mutating func choice<Choice: RawRepresentable & CaseIterable>(
-        _ name: String, _ type: Choice.Type, required: Bool = false
+        _ name: String, _ type: Choice.Type
     ) -> Choice? where Choice.RawValue == String {
-        guard let text = self.string(name, required: required) else { return nil }
-        guard let value = Choice(rawValue: text) else {
+        guard let json = self.value(name, required: false) else { return nil }
+        guard case .string(let text) = json, let value = Choice(rawValue: text) else {
             self.problem(name, "must be one of \(Choice.allCases.map(\.rawValue).joined(separator: ", "))")
             return nil
         }
@@ -179,6 +207,9 @@ struct RequestBody {
 /// `limit` (1–1000, default 50; 1000 for the legacy console's bare arrays, which it never pages)
 /// and `skip` (≥ 0) from the query, and the list's shape.
 struct Page {
+    /// Deeper than any list goes: a bound on the OFFSET a client can make the database skip.
+    static let maximumSkip = 10_000_000
+
     let limit: Int
     let skip: Int
     let format: ListFormat
@@ -196,10 +227,10 @@ struct Page {
             }
         }
         if let text = request.query["skip"] {
-            if let value = Int(text), value >= 0, value <= 10_000_000 {
+            if let value = Int(text), (0...Page.maximumSkip).contains(value) {
                 skip = value
             } else {
-                problems.append(.init(field: "skip", message: "must be a whole number of at least 0"))
+                problems.append(.init(field: "skip", message: "must be a whole number from 0 to \(Page.maximumSkip)"))
             }
         }
         if !problems.isEmpty { throw HTTPError.validation(problems) }

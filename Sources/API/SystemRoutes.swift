@@ -1,6 +1,7 @@
 import FastCGI
 import Glibc
 import JSON
+import Metrics
 import PostgreSQL
 import ResponderPool
 import Routing
@@ -17,6 +18,7 @@ enum SystemRoutes {
         router.get("/health") { request, _ in health(request, context) }
         router.get("/api/v1/health") { request, _ in health(request, context) }
         router.get("/internal/status") { request, _ in try status(request, context) }
+        router.get("/internal/metrics") { _, _ in try metrics(context) }
     }
 
     /// `GET /internal/debug/sleep?seconds=S`: holds the worker busy in a `pg_sleep` (0–60 s), for
@@ -86,5 +88,82 @@ enum SystemRoutes {
                 })
         }
         return .json(.object(body))
+    }
+
+    /// Prometheus metrics (PRODUCT.md §9): requests by route and status with duration
+    /// histograms and the pool's saturation (from the scoreboard every worker writes), and what
+    /// dispatchers and settlements did (counters kept in PostgreSQL), with a few gauges of open
+    /// work read through partial indexes. nginx exposes `/internal/` to loopback clients only.
+    static func metrics(_ context: AppContext) throws -> Response {
+        guard let worker = context.worker else { throw HTTPError.notFound("Not running in a responder pool") }
+        var text = PrometheusText()
+        let (series, dropped) = worker.scoreboard.requestMetrics()
+        text.family("speechai_http_requests_total", "counter", "Requests answered, by route pattern, method and status.")
+        for entry in series {
+            text.sample(
+                "speechai_http_requests_total", [("route", entry.route), ("method", entry.method), ("status", String(entry.status))],
+                Int64(entry.count))
+        }
+        text.family("speechai_http_request_duration_seconds", "histogram", "Time from accepting a request to its last byte.")
+        for entry in series {
+            text.histogram(
+                "speechai_http_request_duration_seconds",
+                [("route", entry.route), ("method", entry.method), ("status", String(entry.status))],
+                bounds: Scoreboard.bucketBoundsSeconds, buckets: entry.buckets,
+                sumSeconds: Double(entry.durationSumMicroseconds) / 1_000_000, count: entry.count)
+        }
+        text.family("speechai_http_requests_uncounted_total", "counter", "Requests left out because the series table was full.")
+        text.sample("speechai_http_requests_uncounted_total", [], Int64(dropped))
+
+        let snapshot = worker.scoreboard.snapshot()
+        let queue = listenQueue(descriptor: worker.listenDescriptor)
+        text.family("speechai_pool_workers", "gauge", "Responder workers by state.")
+        text.sample("speechai_pool_workers", [("state", "busy")], Int64(snapshot.activeProcesses))
+        text.sample("speechai_pool_workers", [("state", "idle")], Int64(snapshot.idleProcesses))
+        text.family("speechai_pool_workers_configured", "gauge", "Workers the pool is configured to run.")
+        text.sample("speechai_pool_workers_configured", [], Int64(snapshot.configuredWorkers))
+        text.family("speechai_pool_listen_queue", "gauge", "Connections waiting for a worker (accept queue).")
+        text.sample("speechai_pool_listen_queue", [], Int64(queue?.current ?? 0))
+        text.family("speechai_pool_listen_queue_limit", "gauge", "The accept queue's capacity.")
+        text.sample("speechai_pool_listen_queue_limit", [], Int64(queue?.maximum ?? 0))
+        text.family("speechai_pool_max_children_reached_total", "counter", "Requests that found every worker busy.")
+        text.sample("speechai_pool_max_children_reached_total", [], Int64(snapshot.maxChildrenReached))
+        text.family("speechai_pool_slow_requests_total", "counter", "Requests slower than the slow-request threshold.")
+        text.sample("speechai_pool_slow_requests_total", [], Int64(snapshot.slowRequests))
+        text.family("speechai_pool_accepted_connections_total", "counter", "Connections accepted since the pool started.")
+        text.sample("speechai_pool_accepted_connections_total", [], Int64(snapshot.acceptedConnections))
+
+        try context.database.withConnection { connection in
+            let counters = try MetricCounters(connection: connection).all()
+            text.family("speechai_calls_settled_total", "counter", "Calls settled, by outcome.")
+            for counter in counters where counter.name == MetricCounters.callsSettled {
+                text.sample("speechai_calls_settled_total", [("outcome", counter.label)], counter.value)
+            }
+            text.family(
+                "speechai_dispatcher_events_total", "counter",
+                "What dispatcher passes did: passes, claimed, placed, refused, uncertain, suspended, held_back, do_not_call, polled, settled, lost, holds_expired.")
+            for counter in counters where counter.name == MetricCounters.dispatcher {
+                text.sample("speechai_dispatcher_events_total", [("event", counter.label)], counter.value)
+            }
+            let open = try connection.query(
+                """
+                SELECT (SELECT count(*) FROM calls WHERE settled_at IS NULL) AS open_calls,
+                    (SELECT count(*) FROM credit_holds WHERE status = 'pending') AS pending_holds,
+                    (SELECT coalesce(sum(amount), 0) FROM credit_holds WHERE status = 'pending' AND unit = 'credits') AS held_credits,
+                    (SELECT count(*) FROM jobs WHERE status = 'suspended') AS suspended_jobs,
+                    (SELECT count(*) FROM accounts WHERE status = 'suspended') AS suspended_accounts
+                """)[0]
+            text.family("speechai_calls_open", "gauge", "Calls placed or being placed whose result is not settled yet.")
+            text.sample("speechai_calls_open", [], try open.int("open_calls"))
+            text.family("speechai_holds_pending", "gauge", "Credit holds not yet posted, voided or expired.")
+            text.sample("speechai_holds_pending", [], try open.int("pending_holds"))
+            text.family("speechai_holds_pending_credits", "gauge", "Credits reserved by pending holds.")
+            text.sample("speechai_holds_pending_credits", [], try open.amount("held_credits").description)
+            text.family("speechai_jobs_suspended", "gauge", "Jobs waiting for their account to be topped up.")
+            text.sample("speechai_jobs_suspended", [], try open.int("suspended_jobs"))
+            text.family("speechai_accounts_suspended", "gauge", "Accounts suspended.")
+            text.sample("speechai_accounts_suspended", [], try open.int("suspended_accounts"))
+        }
+        return Response(status: 200, headers: [HTTPHeader("Content-Type", PrometheusText.contentType)], body: Array(text.text.utf8))
     }
 }

@@ -33,6 +33,10 @@ public struct CallSettings: Sendable, Equatable {
     public static let maxAttemptsRange = 1...10
     public static let retryDelayRange: ClosedRange<Amount> = Amount(tenThousandths: 2_500)...168
     public static let maxConcurrentCallsRange = 1...1000
+    /// Every weekday once, and Sunday in both spellings (0 and 7).
+    public static let maximumDaysOfWeekEntries = 8
+    /// The keys the legacy `retry_settings` object nests.
+    static let retrySettingsKeys: Set<String> = ["max_attempts", "retry_delay_hours"]
 
     /// The defaults, calling in `timezone` (the account's).
     public init(timezone: String) {
@@ -54,18 +58,32 @@ public struct CallSettings: Sendable, Equatable {
     {
         var reader = Reader(prefix: field)
         var settings = CallSettings(timezone: defaultTimezone)
+        // The legacy forms are other spellings of canonical keys: each setting may be given once, in one
+        // spelling, and a value is never dropped in favour of another.
         var flattened = object
         if let nested = object["retry_settings"] {
             flattened["retry_settings"] = nil
             if let retry = nested.objectValue {
-                for entry in retry.entries where flattened[entry.key] == nil { flattened[entry.key] = entry.value }
+                for entry in retry.entries {
+                    if !Self.retrySettingsKeys.contains(entry.key) {
+                        reader.problem("retry_settings.\(entry.key)", "is not a retry setting (max_attempts, retry_delay_hours)")
+                    } else if object[entry.key] != nil {
+                        reader.problem("retry_settings.\(entry.key)", "is also given as \(entry.key): give it once")
+                    } else {
+                        flattened[entry.key] = entry.value
+                    }
+                }
             } else {
                 reader.problem("retry_settings", "must be an object")
             }
         }
         if let legacyHours = object["allowed_call_hours"] {
             flattened["allowed_call_hours"] = nil
-            if flattened["allowed_hours"] == nil { flattened["allowed_hours"] = legacyHours }
+            if object["allowed_hours"] != nil {
+                reader.problem("allowed_call_hours", "is the legacy name of allowed_hours, which is also given: give one")
+            } else {
+                flattened["allowed_hours"] = legacyHours
+            }
         }
         for entry in flattened.entries {
             switch entry.key {
@@ -129,6 +147,17 @@ public struct CallSettings: Sendable, Equatable {
     }
 }
 
+extension JSON {
+    /// A number with a whole value, however it is written (`300`, `300.0`, `3e2`): what JSON Schema calls an
+    /// integer, and so what the OpenAPI document promises to accept; nil for anything else (or beyond ±9 × 10^14).
+    public var wholeNumber: Int64? {
+        guard let text = self.numberText, case .success(let amount) = Amount.parse(text),
+            amount.tenThousandths % Amount.scale == 0
+        else { return nil }
+        return amount.tenThousandths / Amount.scale
+    }
+}
+
 /// Everything wrong with a settings object, reported together.
 public struct InvalidCallSettings: Error, Sendable, Equatable {
     public let problems: [CallSettings.Problem]
@@ -185,11 +214,8 @@ private struct Reader {
 
     /// Whole numbers only; `300.0` is accepted as 300 (forms send what their number inputs hold).
     mutating func integer(_ entry: JSONObject.Entry, in range: ClosedRange<Int>) -> Int? {
-        if let text = entry.value.numberText, case .success(let amount) = Amount.parse(text),
-            amount.tenThousandths % Amount.scale == 0
-        {
-            let whole = amount.tenThousandths / Amount.scale
-            if whole >= Int64(range.lowerBound), whole <= Int64(range.upperBound) { return Int(whole) }
+        if let whole = entry.value.wholeNumber, whole >= Int64(range.lowerBound), whole <= Int64(range.upperBound) {
+            return Int(whole)
         }
         self.problem(entry.key, "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
         return nil
@@ -222,13 +248,17 @@ private struct Reader {
 
     /// ISO 1–7, with the console's 0 for Sunday; sorted, duplicates dropped, at least one day.
     mutating func weekdays(_ entry: JSONObject.Entry) -> [Int]? {
-        guard case .array(let values) = entry.value, !values.isEmpty else {
-            self.problem(entry.key, "must be a non-empty list of weekdays (1 = Monday … 7 = Sunday; 0 = Sunday)")
+        guard case .array(let values) = entry.value, !values.isEmpty,
+            values.count <= CallSettings.maximumDaysOfWeekEntries
+        else {
+            self.problem(
+                entry.key,
+                "must be a list of 1 to \(CallSettings.maximumDaysOfWeekEntries) weekdays (1 = Monday … 7 = Sunday; 0 = Sunday)")
             return nil
         }
         var days = Set<Int>()
         for value in values {
-            guard case .int(let day) = value, (0...7).contains(day) else {
+            guard let day = value.wholeNumber, (0...7).contains(day) else {
                 self.problem(entry.key, "must hold whole numbers from 0 to 7 (1 = Monday … 7 = Sunday; 0 = Sunday)")
                 return nil
             }

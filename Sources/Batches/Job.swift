@@ -30,16 +30,29 @@ public struct Job: Sendable {
     public let updatedAt: Timestamp
     public let startedAt: Timestamp?
     public let completedAt: Timestamp?
+    /// The payment the debtor promised, as the voice agent collected it.
+    public let fechaPagoCliente: CivilDate?
+    public let montoPagoCliente: Amount?
+    /// The job's latest attempt (the source of the console's `call_result`).
+    public let lastCall: CallRecord?
 
     /// The number the next attempt dials.
     public var toNumber: String? { self.nextPhoneIndex < self.phones.count ? self.phones[self.nextPhoneIndex] : nil }
 
-    /// The columns `init(row:)` reads; the query must join `batches b` and `accounts a`.
+    /// The columns `init(row:)` reads, from `Job.source`.
     static let columns: StaticString = """
         j.id, j.job_id, j.object_id, j.batch_id AS batch_key, b.batch_id, j.account_id AS account_key, a.account_id, j.status, j.contact_name,
         j.contact_dni, j.phones, j.next_phone_index, j.payload::text AS payload, j.attempts, j.max_attempts,
         j.estimated_cost, j.next_attempt_at, j.last_error, j.last_outcome, j.cancellation_reason, j.source_row,
-        j.created_at, j.updated_at, j.started_at, j.completed_at
+        j.created_at, j.updated_at, j.started_at, j.completed_at, j.fecha_pago_cliente, j.monto_pago_cliente, last_call.*
+        """
+
+    /// Jobs with their batch, account and latest attempt (one probe of `calls_by_job` per job).
+    static let source: SQLQuery = """
+        jobs j JOIN batches b ON b.id = j.batch_id JOIN accounts a ON a.id = j.account_id
+        LEFT JOIN LATERAL (
+            SELECT \(literal: CallRecord.columns) FROM calls c WHERE c.job_id = j.id ORDER BY c.attempt DESC LIMIT 1
+        ) AS last_call ON true
         """
 
     init(row: Row) throws {
@@ -71,5 +84,8 @@ public struct Job: Sendable {
         self.updatedAt = try row.timestamp("updated_at")
         self.startedAt = try row.optionalTimestamp("started_at")
         self.completedAt = try row.optionalTimestamp("completed_at")
+        self.fechaPagoCliente = try row.optionalString("fecha_pago_cliente").flatMap(CivilDate.init(iso:))
+        self.montoPagoCliente = try row.optionalAmount("monto_pago_cliente")
+        self.lastCall = try CallRecord(row: row)
     }
 }

@@ -21,10 +21,11 @@ public struct JobStore {
         self.connection = connection
     }
 
-    /// A job by `job_id` (`job-` + its `_id`) or `_id`, in a batch that is not hidden.
+    /// A job by `job_id` (`job-` + its `_id`) or `_id`. Jobs of a deleted batch stay readable
+    /// (cancelled) unless they were deleted with it.
     public func find(_ reference: String) throws -> Job? {
         let objectId = reference.hasPrefix("job-") ? String(reference.dropFirst(4)) : reference
-        return try self.first("j.object_id = \(objectId) AND b.deleted_at IS NULL")
+        return try self.first("j.object_id = \(objectId)")
     }
 
     public func find(key: Int64) throws -> Job? {
@@ -34,19 +35,18 @@ public struct JobStore {
     private func first(_ condition: SQLQuery) throws -> Job? {
         let rows = try self.connection.query(
             """
-            SELECT \(literal: Job.columns)
-            FROM jobs j JOIN batches b ON b.id = j.batch_id JOIN accounts a ON a.id = j.account_id
+            SELECT \(literal: Job.columns) FROM \(Job.source)
             WHERE \(condition)
             """)
         return try rows.first.map(Job.init(row:))
     }
 
-    /// One page, newest first, and the total matching the filter. Jobs of hidden batches are left out.
+    /// One page, newest first, and the total matching the filter. Jobs a deleted batch kept are
+    /// listed (cancelled), like any other.
     public func list(_ filter: JobFilter, limit: Int, skip: Int) throws -> (jobs: [Job], total: Int) {
         let status = filter.status?.rawValue
         let matching: SQLQuery = """
-            WHERE b.deleted_at IS NULL
-              AND (\(filter.accountKey)::bigint IS NULL OR j.account_id = \(filter.accountKey))
+            WHERE (\(filter.accountKey)::bigint IS NULL OR j.account_id = \(filter.accountKey))
               AND (\(filter.batchKey)::bigint IS NULL OR j.batch_id = \(filter.batchKey))
               AND (\(status)::text IS NULL OR j.status = \(status))
               AND (\(filter.createdFrom)::timestamptz IS NULL OR j.created_at >= \(filter.createdFrom))
@@ -54,14 +54,13 @@ public struct JobStore {
             """
         let rows = try self.connection.query(
             """
-            SELECT \(literal: Job.columns)
-            FROM jobs j JOIN batches b ON b.id = j.batch_id JOIN accounts a ON a.id = j.account_id
+            SELECT \(literal: Job.columns) FROM \(Job.source)
             \(matching)
             ORDER BY j.id DESC
             LIMIT \(limit) OFFSET \(skip)
             """)
         let total = try self.connection.query(
-            "SELECT count(*) AS total FROM jobs j JOIN batches b ON b.id = j.batch_id \(matching)")[0].int("total")
+            "SELECT count(*) AS total FROM jobs j \(matching)")[0].int("total")
         return (try rows.map(Job.init(row:)), Int(total))
     }
 

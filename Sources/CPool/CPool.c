@@ -34,6 +34,63 @@ static void copy_truncated(char *target, size_t capacity, const uint8_t *source,
     target[length] = 0;
 }
 
+static const uint64_t bucket_bounds_us[CPOOL_BUCKET_COUNT] = {
+    1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 5000000, UINT64_MAX,
+};
+
+uint64_t cpool_bucket_bound_us(uint32_t index) {
+    return index < CPOOL_BUCKET_COUNT ? bucket_bounds_us[index] : UINT64_MAX;
+}
+
+static int series_matches(const cpool_series *series, const char *method, const char *route, int32_t status) {
+    return series->status == status && strcmp(series->method, method) == 0 && strcmp(series->route, route) == 0;
+}
+
+void cpool_series_record(cpool_scoreboard *board, const uint8_t *method, size_t method_length, const uint8_t *route,
+                         size_t route_length, int32_t status, uint64_t duration_us) {
+    char method_text[8];
+    char route_text[CPOOL_ROUTE_CAPACITY];
+    copy_truncated(method_text, sizeof method_text, method, method_length);
+    copy_truncated(route_text, sizeof route_text, route, route_length);
+    // FNV-1a over the key picks where the linear probe starts.
+    uint64_t hash = 1469598103934665603ull;
+    for (const char *c = method_text; *c; c++) hash = (hash ^ (uint8_t)*c) * 1099511628211ull;
+    for (const char *c = route_text; *c; c++) hash = (hash ^ (uint8_t)*c) * 1099511628211ull;
+    hash = (hash ^ (uint32_t)status) * 1099511628211ull;
+    for (uint32_t probe = 0; probe < CPOOL_SERIES_CAPACITY; probe++) {
+        cpool_series *series = &board->series[(hash + probe) % CPOOL_SERIES_CAPACITY];
+        uint32_t state = __atomic_load_n(&series->state, __ATOMIC_ACQUIRE);
+        if (state == 0) {
+            uint32_t expected = 0;
+            if (__atomic_compare_exchange_n(&series->state, &expected, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
+                series->status = status;
+                memcpy(series->method, method_text, sizeof method_text);
+                memcpy(series->route, route_text, sizeof route_text);
+                __atomic_store_n(&series->state, 2, __ATOMIC_RELEASE);
+                state = 2;
+            } else {
+                state = expected;
+            }
+        }
+        // Another worker is filling this series in: its key is only a few stores away.
+        while (state == 1) state = __atomic_load_n(&series->state, __ATOMIC_ACQUIRE);
+        if (!series_matches(series, method_text, route_text, status)) continue;
+        uint32_t bucket = 0;
+        while (bucket < CPOOL_BUCKET_COUNT - 1 && duration_us > bucket_bounds_us[bucket]) bucket++;
+        __atomic_add_fetch(&series->buckets[bucket], 1, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&series->duration_sum_us, duration_us, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&series->count, 1, __ATOMIC_RELAXED);
+        return;
+    }
+    __atomic_add_fetch(&board->series_dropped, 1, __ATOMIC_RELAXED);
+}
+
+const cpool_series *cpool_series_at(const cpool_scoreboard *board, uint32_t index) {
+    if (index >= CPOOL_SERIES_CAPACITY) return NULL;
+    const cpool_series *series = &board->series[index];
+    return __atomic_load_n(&series->state, __ATOMIC_ACQUIRE) == 2 ? series : NULL;
+}
+
 void cpool_slot_begin_request(cpool_slot *slot, const uint8_t *method, size_t method_length, const uint8_t *uri,
                               size_t uri_length, int64_t now_us) {
     // The request text is informational; a reader may see it half-updated, never out of bounds.

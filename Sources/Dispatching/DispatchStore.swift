@@ -1,6 +1,7 @@
 import Accounts
 import Batches
 import JSON
+import Metrics
 import Money
 import PostgreSQL
 import Providers
@@ -538,14 +539,11 @@ public struct DispatchStore {
     /// customer promised (`fecha_pago_cliente`, `monto_pago_cliente`), when the agent collected one.
     /// The job first, then the call (the lock order).
     public func recordAnalysis(callKey: Int64, _ report: CallReport) throws {
-        let variables = report.collectedVariables ?? JSONObject()
-        let promisedDate = variables["fecha_pago_cliente"]?.stringValue.flatMap(PromisedPayment.date)
-        let promisedAmount = (variables["monto_pago_cliente"]?.numberText ?? variables["monto_pago_cliente"]?.stringValue)
-            .flatMap(PromisedPayment.amount)
+        let promise = report.collectedVariables.flatMap(PromisedPayment.init(variables:))
         try self.connection.query(
             """
-            UPDATE jobs SET fecha_pago_cliente = coalesce(\(promisedDate?.iso)::date, fecha_pago_cliente),
-                monto_pago_cliente = coalesce(\(promisedAmount)::numeric, monto_pago_cliente)
+            UPDATE jobs SET fecha_pago_cliente = coalesce(\(promise?.date?.iso)::date, fecha_pago_cliente),
+                monto_pago_cliente = coalesce(\(promise?.amount)::numeric, monto_pago_cliente)
             WHERE id = (SELECT job_id FROM calls WHERE id = \(callKey))
             """)
         try self.connection.query(
@@ -724,27 +722,39 @@ public struct DispatchStore {
             WHERE calls.id = s.call_key
             """)
 
-        var totals: [Int64: (cost: Amount, minutes: Amount)] = [:]
-        for settlement in settlements where settlement.decision.cost > 0 || settlement.decision.minutes > 0 {
-            let total = totals[settlement.batchKey] ?? (0, 0)
-            totals[settlement.batchKey] = (total.cost + settlement.decision.cost, total.minutes + settlement.decision.minutes)
+        var totals: [Int64: (cost: Amount, minutes: Amount, calls: Int)] = [:]
+        var outcomes: [String: Int] = [:]
+        for settlement in settlements {
+            let total = totals[settlement.batchKey] ?? (0, 0, 0)
+            totals[settlement.batchKey] = (
+                total.cost + settlement.decision.cost, total.minutes + settlement.decision.minutes, total.calls + 1
+            )
+            outcomes[settlement.decision.outcome.rawValue, default: 0] += 1
         }
         if !totals.isEmpty {
             let keys = totals.keys.sorted()
             try self.connection.query(
                 """
-                UPDATE batches SET total_cost = total_cost + t.cost, total_minutes = total_minutes + t.minutes
+                UPDATE batches SET total_cost = total_cost + t.cost, total_minutes = total_minutes + t.minutes,
+                    settled_calls = settled_calls + t.calls
                 FROM unnest(\(keys.map(String.init))::bigint[], \(keys.map { totals[$0]!.cost.description })::numeric[],
-                            \(keys.map { totals[$0]!.minutes.description })::numeric[]) AS t (batch_key, cost, minutes)
+                            \(keys.map { totals[$0]!.minutes.description })::numeric[],
+                            \(keys.map { String(totals[$0]!.calls) })::integer[]) AS t (batch_key, cost, minutes, calls)
                 WHERE batches.id = t.batch_key
                 """)
+            let labels = outcomes.keys.sorted()
+            try MetricCounters(connection: self.connection).add(
+                labels.map { (MetricCounters.callsSettled, $0, outcomes[$0]!) })
         }
 
         // The transitions decide each job's status; the statement only writes it.
-        var changes: [(key: Int64, status: JobStatus, change: JobChange)] = []
+        var changes: [(key: Int64, status: JobStatus, change: JobChange, promise: PromisedPayment?)] = []
         for settlement in settlements {
             guard let job = settlement.job else { continue }
-            changes.append((job.key, try JobTransitions.apply(settlement.decision.job.action, to: job.status), settlement.decision.job))
+            changes.append((
+                job.key, try JobTransitions.apply(settlement.decision.job.action, to: job.status), settlement.decision.job,
+                settlement.report?.collectedVariables.flatMap(PromisedPayment.init(variables:))
+            ))
         }
         if !changes.isEmpty {
             try self.connection.query(
@@ -752,16 +762,20 @@ public struct DispatchStore {
                 UPDATE jobs SET status = c.status, next_phone_index = c.next_phone_index, next_attempt_at = c.next_attempt_at,
                     last_outcome = c.last_outcome, last_error = c.last_error, attempts = attempts - c.refunded_attempts,
                     completed_at = CASE WHEN c.finished THEN \(now)::timestamptz END,
-                    cancellation_reason = CASE WHEN c.cancelled THEN c.last_error ELSE cancellation_reason END
+                    cancellation_reason = CASE WHEN c.cancelled THEN c.last_error ELSE cancellation_reason END,
+                    fecha_pago_cliente = coalesce(c.promised_date, fecha_pago_cliente),
+                    monto_pago_cliente = coalesce(c.promised_amount, monto_pago_cliente)
                 FROM unnest(\(changes.map { String($0.key) })::bigint[], \(changes.map(\.status.rawValue))::text[],
                             \(changes.map { String($0.change.nextPhoneIndex) })::integer[],
                             \(changes.map(\.change.nextAttemptAt.rfc3339))::timestamptz[],
                             \(changes.map(\.change.lastOutcome))::text[], \(changes.map(\.change.lastError))::text[],
                             \(changes.map { $0.change.refundsAttempt ? "1" : "0" })::integer[],
                             \(changes.map { $0.status.isFinished ? "true" : "false" })::boolean[],
-                            \(changes.map { $0.status == .cancelled ? "true" : "false" })::boolean[])
+                            \(changes.map { $0.status == .cancelled ? "true" : "false" })::boolean[],
+                            \(changes.map { $0.promise?.date?.iso })::date[],
+                            \(changes.map { $0.promise?.amount?.description })::numeric[])
                     AS c (job_key, status, next_phone_index, next_attempt_at, last_outcome, last_error, refunded_attempts,
-                          finished, cancelled)
+                          finished, cancelled, promised_date, promised_amount)
                 WHERE jobs.id = c.job_key
                 """)
         }

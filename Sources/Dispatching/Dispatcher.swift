@@ -1,6 +1,7 @@
 import Accounts
 import Foundation
 import JSON
+import Metrics
 import PostgreSQL
 import Providers
 import Threads
@@ -26,6 +27,16 @@ public struct PassReport: Sendable, Equatable {
         "polled=\(self.polled) settled=\(self.settled) lost=\(self.lost) holds_expired=\(self.holdsExpired) "
             + "claimed=\(self.claimed) placed=\(self.placed) refused=\(self.refused) uncertain=\(self.uncertain) "
             + "suspended=\(self.suspended) do_not_call=\(self.failedDoNotCall) held_back=\(self.heldBack)"
+    }
+
+    /// The pass's figures as `/internal/metrics` counts them (`speechai_dispatcher_events_total`).
+    var counters: [(name: String, label: String, count: Int)] {
+        [
+            ("passes", 1), ("polled", self.polled), ("settled", self.settled), ("lost", self.lost),
+            ("holds_expired", self.holdsExpired), ("claimed", self.claimed), ("placed", self.placed),
+            ("refused", self.refused), ("uncertain", self.uncertain), ("suspended", self.suspended),
+            ("do_not_call", self.failedDoNotCall), ("held_back", self.heldBack),
+        ].map { (MetricCounters.dispatcher, $0.0, $0.1) }
     }
 }
 
@@ -85,6 +96,7 @@ public final class Dispatcher {
             // Results that are already in (a simulator without delay) settle in the same pass.
             try self.rescue(&report)
         }
+        try MetricCounters(connection: self.connection).add(report.counters)
         return report
     }
 

@@ -6,8 +6,9 @@ public enum DynamicVariables {
     public static func make(
         name: String, dni: String?, payload: JSONObject, useCase: String, useCaseSettings: JSONObject, localTime: String
     ) -> JSONObject {
-        func text(_ key: String) -> String {
-            switch payload[key] {
+        let additionalInfo = payload["additional_info"]?.objectValue ?? JSONObject()
+        func text(_ key: String, in object: JSONObject = payload) -> String {
+            switch object[key] {
             case .string(let value)?: return value
             case .int(let value)?: return String(value)
             case .number(let value)?: return value
@@ -19,10 +20,10 @@ public enum DynamicVariables {
             "empresa": .string(text("company_name")),
             "RUT": .string(dni ?? ""),
             "monto_total": .string(Self.wholePesos(text("debt_amount"))),
-            "fecha_limite": .string(text("fecha_limite")),
-            "fecha_maxima": .string(text("fecha_maxima")),
-            "cantidad_cupones": .string(text("cantidad_cupones")),
-            "cuotas_adeudadas": .string(text("cantidad_cupones")),
+            "fecha_limite": .string(text("fecha_limite", in: additionalInfo)),
+            "fecha_maxima": .string(text("fecha_maxima", in: additionalInfo)),
+            "cantidad_cupones": .string(text("cantidad_cupones", in: additionalInfo)),
+            "cuotas_adeudadas": .string(text("cantidad_cupones", in: additionalInfo)),
             "current_time_America_Santiago": .string(localTime),
         ]
         if useCase == "marketing" {

@@ -1,9 +1,22 @@
+import JSON
 import Money
 import Time
 
 /// The payment a debtor promised, as the voice agent collected it (strings such as "2026-12-15",
 /// "15/12/2026", "$150.000"). What cannot be read is left out rather than guessed.
-public enum PromisedPayment {
+public struct PromisedPayment: Sendable, Equatable {
+    public let date: CivilDate?
+    public let amount: Amount?
+
+    /// From a call's collected variables (`fecha_pago_cliente`, `monto_pago_cliente`); nil when
+    /// neither is there or readable.
+    public init?(variables: JSONObject) {
+        self.date = variables["fecha_pago_cliente"]?.stringValue.flatMap(PromisedPayment.date)
+        self.amount = (variables["monto_pago_cliente"]?.numberText ?? variables["monto_pago_cliente"]?.stringValue)
+            .flatMap(PromisedPayment.amount)
+        if self.date == nil && self.amount == nil { return nil }
+    }
+
     public static func date(_ text: String) -> CivilDate? {
         let trimmed = text.trimmingPrefix(" ")
         if let iso = CivilDate(iso: String(trimmed.prefix(10))) { return iso }

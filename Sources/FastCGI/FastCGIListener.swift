@@ -67,19 +67,36 @@ public final class FastCGIListener {
     /// flight. On a unix socket queued data is always delivered before a reset, so once the body
     /// was read the worker closes at once (FCGX_Detach skips the wait) and is free for the next
     /// request instead of sleeping on nginx.
-    public func respond(_ response: Response) {
+    ///
+    /// A streamed body that fails part way returns its error, and the connection is shut down
+    /// instead of ended: nginx then sees the upstream close early and cuts the client's response
+    /// short, so a truncated report never looks complete.
+    @discardableResult
+    public func respond(_ response: Response) -> (any Error)? {
         self.write(response.head())
-        self.write(response.body)
-        if self.isUnixSocket && self.bodyConsumed { FCGX_Detach(self.request) }
+        var failure: (any Error)?
+        if let stream = response.stream {
+            do {
+                try stream.produce { piece in self.write(piece) }
+            } catch {
+                failure = error
+                shutdown(self.request.pointee.ipcFd, Int32(SHUT_RDWR))
+            }
+        } else {
+            self.write(response.body)
+        }
+        if failure == nil && self.isUnixSocket && self.bodyConsumed { FCGX_Detach(self.request) }
         FCGX_Finish_r(self.request)
+        return failure
     }
 
     private func write(_ bytes: [UInt8]) {
-        bytes.withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { characters in
-                _ = FCGX_PutStr(characters.baseAddress, Int32(characters.count), self.request.pointee.out)
-            }
-        }
+        bytes.withUnsafeBytes { self.write($0) }
+    }
+
+    private func write(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+        _ = FCGX_PutStr(base.assumingMemoryBound(to: CChar.self), Int32(bytes.count), self.request.pointee.out)
     }
 
     private func copyParameters() -> CGIParameters {

@@ -10,16 +10,33 @@ public struct HTTPHeader: Sendable, Equatable {
     }
 }
 
+/// A body written piece by piece after the head, for responses too large to build in memory
+/// (the batch reports). `produce` calls `write` with each piece, in order.
+public struct BodyStream: @unchecked Sendable {
+    public typealias Write = (UnsafeRawBufferPointer) -> Void
+    // Unchecked: a response is made and written on its worker's one thread.
+    let produce: (_ write: Write) throws -> Void
+
+    public init(_ produce: @escaping (_ write: Write) throws -> Void) {
+        self.produce = produce
+    }
+}
+
 /// An HTTP response to be written back through FastCGI.
 public struct Response: Sendable {
     public var status: Int
     public var headers: [HTTPHeader]
     public var body: [UInt8]
+    /// When set, the body is streamed after the head (without `Content-Length`) and `body` is unused.
+    public var stream: BodyStream?
+    /// The route pattern that answered (`/api/v1/jobs/{id}`), for the request metrics.
+    public var route: String?
 
-    public init(status: Int, headers: [HTTPHeader] = [], body: [UInt8] = []) {
+    public init(status: Int, headers: [HTTPHeader] = [], body: [UInt8] = [], stream: BodyStream? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.stream = stream
     }
 
     public func header(_ name: String) -> String? {
@@ -41,9 +58,12 @@ public struct Response: Sendable {
             head.append(contentsOf: header.value.utf8)
             head.append(contentsOf: "\r\n".utf8)
         }
-        head.append(contentsOf: "Content-Length: ".utf8)
-        head.append(contentsOf: String(self.body.count).utf8)
-        head.append(contentsOf: "\r\n\r\n".utf8)
+        if self.stream == nil {
+            head.append(contentsOf: "Content-Length: ".utf8)
+            head.append(contentsOf: String(self.body.count).utf8)
+            head.append(contentsOf: "\r\n".utf8)
+        }
+        head.append(contentsOf: "\r\n".utf8)
         return head
     }
 

@@ -64,10 +64,13 @@ extension NewJob {
             "company_name": .string(contact.company ?? template.companyName),
             "debt_amount": .number(contact.amount.description),
             "due_date": .string(fechaLimite ?? ""),
-            "fecha_limite": .string(fechaLimite),
-            "fecha_maxima": .string(contact.fechaMaxima?.iso),
-            "cantidad_cupones": .int(Int64(contact.rowCount)),
             "reference_number": .string(template.referenceNumber ? (contact.id ?? "") : ""),
+            // Where the customers' console reads them (legacy-console.md §2.8).
+            "additional_info": [
+                "cantidad_cupones": .int(Int64(contact.rowCount)),
+                "fecha_limite": .string(fechaLimite),
+                "fecha_maxima": .string(contact.fechaMaxima?.iso),
+            ],
         ]
         payload.append(template.offer)
         self.init(

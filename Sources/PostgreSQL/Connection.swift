@@ -104,8 +104,18 @@ public final class Connection {
     /// Runs `body` in a transaction: committed if it returns, rolled back if it throws anything.
     /// Nested calls join the outer transaction.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try self.transaction(begin: "BEGIN", body)
+    }
+
+    /// A read-only transaction that sees one snapshot throughout (REPEATABLE READ): a report read
+    /// in many statements adds up, whatever commits meanwhile.
+    public func readOnlySnapshot<T>(_ body: () throws -> T) throws -> T {
+        try self.transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+    }
+
+    private func transaction<T>(begin: String, _ body: () throws -> T) throws -> T {
         if self.transactionDepth > 0 { return try body() }
-        try self.execute(script: "BEGIN")
+        try self.execute(script: begin)
         self.transactionDepth = 1
         defer { self.transactionDepth = 0 }
         do {

@@ -13,6 +13,10 @@ import Time
 /// | 7 | `dial_busy` | no | 0 |
 /// | 8 | `voicemail_reached` | yes | 15 s |
 /// | 9 | `invalid_destination` | no | 0 |
+///
+/// In a conversation with a number ending in 0 the debtor promises to pay: the agent collects
+/// `fecha_pago_cliente` (a week after the call) and `monto_pago_cliente` (10,000 pesos times the
+/// second-to-last digit plus one), as a real agent's collected variables carry them.
 public struct Simulator: CallProvider {
     public let name = "simulator"
     public let delay: Duration
@@ -35,6 +39,14 @@ public struct Simulator: CallProvider {
         case 8: return ("voicemail_reached", true, 15_000)
         default: return ("invalid_destination", false, 0)
         }
+    }
+
+    /// The payment promised in a simulated conversation with `phone` (see the table above).
+    public static func promise(for phone: String, placedAt: Timestamp) -> (date: CivilDate, pesos: Int)? {
+        let digits = phone.utf8.filter { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }.map { Int($0 - UInt8(ascii: "0")) }
+        guard digits.count >= 2, digits[digits.count - 1] == 0 else { return nil }
+        let day = CivilDate(daysSinceEpoch: placedAt.microsecondsSinceEpoch / 86_400_000_000).adding(days: 7)
+        return (day, (digits[digits.count - 2] + 1) * 10_000)
     }
 
     public func place(_ request: CallRequest) -> Placement {
@@ -68,6 +80,11 @@ public struct Simulator: CallProvider {
         if outcome.connected {
             call["transcript"] = "Agent: Hola, le llamamos por su deuda.\nUser: Gracias, pagaré."
             call["call_analysis"] = ["call_summary": "Simulated call", "user_sentiment": "Neutral"]
+        }
+        if let promise = Self.promise(for: phone, placedAt: placed) {
+            call["collected_dynamic_variables"] = [
+                "fecha_pago_cliente": .string(promise.date.iso), "monto_pago_cliente": .string(String(promise.pesos)),
+            ]
         }
         return .report(CallReport(retellCall: call))
     }

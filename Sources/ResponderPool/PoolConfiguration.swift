@@ -20,6 +20,10 @@ public struct PoolConfiguration: Sendable, Equatable {
     public var maxRequests: Int
     /// A worker busy on one request longer than this is killed and replaced.
     public var requestTimeLimitSeconds: Double
+    /// The limit of the long routes instead (uploads and report downloads; see `isLongRequest`).
+    /// nginx's `fastcgi_read_timeout` for each kind of route is its limit + 5 s
+    /// (nginx/speechai-locations.conf), so the pool, never nginx, ends a request that runs over.
+    public var longRequestTimeLimitSeconds: Double
     /// Requests slower than this are logged and counted as `slow requests`.
     public var slowRequestSeconds: Double
     /// How long a draining worker may take before it is killed.
@@ -62,8 +66,9 @@ public struct PoolConfiguration: Sendable, Equatable {
         self.maxRequests = Int(try number("SPEECHAI_MAX_REQUESTS", 50_000, 0...1e12))
         self.requestTimeLimitSeconds = try number("SPEECHAI_REQUEST_TIME_LIMIT", 120, 0.1...86_400)
         self.slowRequestSeconds = try number("SPEECHAI_SLOW_REQUEST_SECONDS", 1, 0.001...86_400)
+        self.longRequestTimeLimitSeconds = try number("SPEECHAI_LONG_REQUEST_TIME_LIMIT", 300, 0.1...86_400)
         self.drainTimeoutSeconds = try number(
-            "SPEECHAI_DRAIN_TIMEOUT", self.requestTimeLimitSeconds + 5, 0.1...86_400)
+            "SPEECHAI_DRAIN_TIMEOUT", max(self.requestTimeLimitSeconds, self.longRequestTimeLimitSeconds) + 5, 0.1...86_400)
         self.backlog = Int32(try number("SPEECHAI_LISTEN_BACKLOG", 1024, 1...65_535))
         self.maximumBodyBytes = Int(try number("SPEECHAI_MAX_BODY_BYTES", 21 * 1024 * 1024, 1024...1e9))
         let modeText = environment["SPEECHAI_SOCKET_MODE"] ?? "0660"
@@ -71,6 +76,31 @@ public struct PoolConfiguration: Sendable, Equatable {
             throw .configuration("SPEECHAI_SOCKET_MODE=\(modeText) is not an octal mode")
         }
         self.socketMode = mode
+    }
+
+    /// The time limit of a request, by its method and URI (the path and query).
+    public func timeLimitSeconds(method: String, uri: String) -> Double {
+        PoolConfiguration.isLongRequest(method: method, uri: uri) ? self.longRequestTimeLimitSeconds : self.requestTimeLimitSeconds
+    }
+
+    /// Uploads of contact lists (`POST /api/v1/batches/excel/{preview,create}`,
+    /// `/batches/{chile,argentina}/{use_case}`, `/accounts/{id}/do-not-call/upload`) and report
+    /// downloads (`GET /api/v1/batches/{id}/report.{xlsx,csv}`): the routes nginx also gives 305 s.
+    static func isLongRequest(method: String, uri: String) -> Bool {
+        let path = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
+        guard parts.count >= 4, parts[0] == "api", parts[1] == "v1", !parts.contains("") else { return false }
+        let rest = Array(parts.dropFirst(2))
+        switch method {
+        case "POST":
+            if rest == ["batches", "excel", "preview"] || rest == ["batches", "excel", "create"] { return true }
+            if rest.count == 3, rest[0] == "batches", rest[1] == "chile" || rest[1] == "argentina" { return true }
+            return rest.count == 4 && rest[0] == "accounts" && rest[2] == "do-not-call" && rest[3] == "upload"
+        case "GET", "HEAD":
+            return rest.count == 3 && rest[0] == "batches" && (rest[2] == "report.xlsx" || rest[2] == "report.csv")
+        default:
+            return false
+        }
     }
 
     /// systemd's `LISTEN_FDS` protocol (fd 3), or a listening socket on fd 0 (`StandardInput=socket`,

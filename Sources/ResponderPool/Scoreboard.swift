@@ -95,6 +95,19 @@ public final class Scoreboard: @unchecked Sendable {
         if slow { cpool_atomic_add(&self.board.pointee.slow_requests, 1) }
     }
 
+    /// Counts a finished request in the metrics of its (method, route, status).
+    func recordRequest(method: String, route: String, status: Int, durationMicroseconds: Int64) {
+        var method = method
+        var route = route
+        method.withUTF8 { methodBytes in
+            route.withUTF8 { routeBytes in
+                cpool_series_record(
+                    self.board, methodBytes.baseAddress, methodBytes.count, routeBytes.baseAddress, routeBytes.count,
+                    Int32(status), UInt64(max(0, durationMicroseconds)))
+            }
+        }
+    }
+
     // MARK: Supervisor side
 
     func workerGone(slot index: Int) {
@@ -111,6 +124,31 @@ public final class Scoreboard: @unchecked Sendable {
 
     private static func text(_ characters: [CChar]) -> String {
         String(decoding: characters.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Every request series counted since the pool started, and the requests left uncounted
+    /// because the series table was full.
+    public func requestMetrics() -> (series: [RequestSeries], dropped: UInt64) {
+        var series: [RequestSeries] = []
+        for index in 0..<UInt32(CPOOL_SERIES_CAPACITY) {
+            guard let entry = cpool_series_at(self.board, index) else { continue }
+            var copy = entry.pointee
+            let method = withUnsafeBytes(of: &copy.method) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+            let route = withUnsafeBytes(of: &copy.route) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+            let buckets = withUnsafeBytes(of: &copy.buckets) { Array($0.bindMemory(to: UInt64.self)) }
+            series.append(
+                RequestSeries(
+                    method: method, route: route, status: Int(copy.status), count: copy.count,
+                    durationSumMicroseconds: copy.duration_sum_us, buckets: buckets))
+        }
+        series.sort { ($0.route, $0.method, $0.status) < ($1.route, $1.method, $1.status) }
+        return (series, cpool_atomic_load(&self.board.pointee.series_dropped))
+    }
+
+    /// The histogram's bucket bounds in seconds (the last is +Inf).
+    public static let bucketBoundsSeconds: [Double] = (0..<UInt32(CPOOL_BUCKET_COUNT)).map { index in
+        let bound = cpool_bucket_bound_us(index)
+        return bound == UInt64.max ? .infinity : Double(bound) / 1_000_000
     }
 
     public func snapshot() -> ScoreboardSnapshot {
@@ -182,6 +220,21 @@ public struct ScoreboardSnapshot: Sendable, Equatable {
     public var activeProcesses: Int { self.workers.filter(\.busy).count }
     public var idleProcesses: Int { self.workers.count - self.activeProcesses }
     public var totalProcesses: Int { self.workers.count }
+}
+
+/// Requests of one (method, route, status) since the pool started. The fields are read one by one
+/// while workers keep counting, so a sum may run a request ahead of its count.
+public struct RequestSeries: Sendable, Equatable {
+    public let method: String
+    public let route: String
+    public let status: Int
+    public let count: UInt64
+    public let durationSumMicroseconds: UInt64
+    /// Requests per bucket of `Scoreboard.bucketBoundsSeconds` (not cumulative).
+    public let buckets: [UInt64]
+
+    /// Methods counted by name; any other is counted as `OTHER`, so a client cannot grow the table.
+    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 }
 
 enum PoolClock {

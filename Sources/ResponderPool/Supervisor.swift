@@ -49,7 +49,7 @@ public final class Supervisor {
         self.scoreboard = try Scoreboard.create(slots: self.configuration.workers)
         PoolLog.write(
             "supervisor pid=\(getpid()) listening on \(self.describeListen()) workers=\(self.configuration.workers) "
-                + "max_requests=\(self.configuration.maxRequests) request_time_limit=\(self.configuration.requestTimeLimitSeconds)s")
+                + "max_requests=\(self.configuration.maxRequests) request_time_limit=\(self.configuration.requestTimeLimitSeconds)s long_request_time_limit=\(self.configuration.longRequestTimeLimitSeconds)s")
 
         while true {
             var timeout = timespec(tv_sec: 0, tv_nsec: 200_000_000)
@@ -193,13 +193,14 @@ public final class Supervisor {
     private func enforceRequestTimeLimit() {
         let snapshot = self.scoreboard.snapshot()
         let now = Timestamp.now().microsecondsSinceEpoch
-        let limit = Int64(self.configuration.requestTimeLimitSeconds * 1_000_000)
-        for worker in snapshot.workers where worker.busy && now - worker.stateSinceMicroseconds > limit {
+        for worker in snapshot.workers where worker.busy {
+            let seconds = self.configuration.timeLimitSeconds(method: worker.method ?? "", uri: worker.uri ?? "")
+            guard now - worker.stateSinceMicroseconds > Int64(seconds * 1_000_000) else { continue }
             let index = worker.slot
             guard self.slots[index].pid == worker.pid, !self.slots[index].killedForTimeLimit else { continue }
             PoolLog.write(
                 "supervisor: worker \(index) pid=\(worker.pid) exceeded the request time limit of "
-                    + "\(self.configuration.requestTimeLimitSeconds) s on \(worker.method ?? "") \(worker.uri ?? ""); killing it")
+                    + "\(seconds) s on \(worker.method ?? "") \(worker.uri ?? ""); killing it")
             self.slots[index].killedForTimeLimit = true
             kill(worker.pid, SIGKILL)
         }

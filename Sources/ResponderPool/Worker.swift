@@ -86,10 +86,16 @@ public enum Worker {
             }
             scoreboard.requestStarted(slot: slot, method: request.method, uri: request.uri)
             let finalResponse = response ?? handle(request)
-            listener.respond(finalResponse)
+            if let failure = listener.respond(finalResponse) {
+                PoolLog.write("worker \(slot): \(request.method) \(request.path): the streamed body failed: \(failure)")
+            }
             let elapsed = PoolClock.monotonicSeconds() - started
             let slow = elapsed >= configuration.slowRequestSeconds
             scoreboard.requestFinished(slot: slot, durationMicroseconds: Int64(elapsed * 1_000_000), slow: slow)
+            scoreboard.recordRequest(
+                method: RequestSeries.knownMethods.contains(request.method) ? request.method : "OTHER",
+                route: finalResponse.route ?? "(no route)", status: finalResponse.status,
+                durationMicroseconds: Int64(elapsed * 1_000_000))
             log.record(method: request.method, path: request.path, status: finalResponse.status, seconds: elapsed, slow: slow)
             served += 1
             if configuration.maxRequests > 0 && served >= maxRequests { break }

@@ -107,39 +107,66 @@ public final class Router: @unchecked Sendable {
         Group(router: self, authenticate: authenticate)
     }
 
+    /// A path belongs to the most specific patterns that match it, a literal segment beating a parameter at
+    /// the first place they differ (`/do-not-call/upload` is the upload, not the number "upload"): only the
+    /// routes of those patterns serve it, and only their methods are in a 405's `Allow`.
     public func respond(to request: Request) -> Response {
+        let path = request.pathSegments
+        var resource: [Segment]?
+        for route in self.routes where Router.matches(route.segments, path) {
+            if let current = resource, Router.specificity(route.segments, current) <= 0 { continue }
+            resource = route.segments
+        }
+        guard let resource else { return HTTPError.notFound("No route for \(request.method) \(request.path)").response }
         var allowed: [String] = []
-        for route in self.routes {
-            guard let parameters = Router.match(route.segments, request.pathSegments) else { continue }
+        for route in self.routes where Router.matches(route.segments, path) && Router.specificity(route.segments, resource) == 0 {
             let matchesMethod = route.method == request.method || (route.method == "GET" && request.method == "HEAD")
             guard matchesMethod else {
                 if !allowed.contains(route.method) { allowed.append(route.method) }
                 continue
             }
+            var response: Response
             do {
-                return try route.handler(request, PathParameters(parameters))
+                response = try route.handler(request, PathParameters(Router.parameters(route.segments, path)))
             } catch let error as HTTPError {
-                return error.response
+                response = error.response
             } catch {
-                return self.renderError(request, error).response
+                response = self.renderError(request, error).response
             }
+            response.route = route.pattern
+            return response
         }
-        if !allowed.isEmpty {
-            return HTTPError(
-                status: 405, code: "METHOD_NOT_ALLOWED",
-                message: "Method \(request.method) is not allowed for \(request.path)",
-                headers: [HTTPHeader("Allow", allowed.joined(separator: ", "))]
-            ).response
-        }
-        return HTTPError.notFound("No route for \(request.method) \(request.path)").response
+        return HTTPError(
+            status: 405, code: "METHOD_NOT_ALLOWED",
+            message: "Method \(request.method) is not allowed for \(request.path)",
+            headers: [HTTPHeader("Allow", allowed.joined(separator: ", "))]
+        ).response
     }
 
-    /// Literals are checked before anything is allocated: most routes do not match.
-    private static func match(_ pattern: [Segment], _ path: [String]) -> [PathParameters.Parameter]? {
-        guard pattern.count == path.count else { return nil }
+    /// Whether `pattern` matches `path`, literals compared without allocating: most routes do not match.
+    private static func matches(_ pattern: [Segment], _ path: [String]) -> Bool {
+        guard pattern.count == path.count else { return false }
         for index in pattern.indices {
-            if case .literal(let literal) = pattern[index], literal != path[index] { return nil }
+            if case .literal(let literal) = pattern[index], literal != path[index] { return false }
         }
+        return true
+    }
+
+    /// For two patterns that match the same path: 1 when `a` has a literal where `b` first has a parameter,
+    /// -1 for the reverse, 0 when they have literals in the same places (the same resource).
+    private static func specificity(_ a: [Segment], _ b: [Segment]) -> Int {
+        for (left, right) in zip(a, b) {
+            switch (left, right) {
+            case (.literal, .parameter): return 1
+            case (.parameter, .literal): return -1
+            default: continue
+            }
+        }
+        return 0
+    }
+
+    /// The path parameters of a pattern that `matches` the path.
+    private static func parameters(_ pattern: [Segment], _ path: [String]) -> [PathParameters.Parameter] {
         var parameters: [PathParameters.Parameter] = []
         for index in pattern.indices {
             if case .parameter(let name) = pattern[index] {

@@ -15,12 +15,34 @@ struct SpeechAI: ParsableCommand {
 
 /// Options shared by every command that talks to the database.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .customLong("database-url"), help: "libpq connection URL (default: $DATABASE_URL).")
+    /// `DATABASE_URL=…` from an environment file (systemd's EnvironmentFile syntax: `KEY=value`,
+    /// optionally quoted; `#` comments).
+    static func databaseURL(inFile path: String) -> String? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        for line in text.split(whereSeparator: \.isNewline) {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard trimmed.hasPrefix("DATABASE_URL=") else { continue }
+            let value = trimmed.dropFirst("DATABASE_URL=".count)
+            return String(value.count >= 2 && (value.first == "\"" || value.first == "'") && value.last == value.first
+                ? value.dropFirst().dropLast() : value)
+        }
+        return nil
+    }
+
+    @Option(
+        name: .customLong("database-url"),
+        help: "libpq connection URL (default: $DATABASE_URL, else the `make run` stack of the current checkout (var/run/env), else /etc/speechai/speechai.env).")
     var databaseURL: String?
 
+    /// Where an operator's database is when nothing names it: the stack `make run` started from
+    /// this checkout, then the systemd installation's environment file.
+    static let environmentFiles = ["var/run/env", "/etc/speechai/speechai.env"]
+
     func connect() throws -> Connection {
-        guard let url = self.databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
-            throw ValidationError("set DATABASE_URL or pass --database-url")
+        let url = self.databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"]
+            ?? DatabaseOptions.environmentFiles.lazy.compactMap(DatabaseOptions.databaseURL(inFile:)).first
+        guard let url, !url.isEmpty else {
+            throw ValidationError("set DATABASE_URL or pass --database-url (no var/run/env here: is `make run` running?)")
         }
         do {
             return try Connection(url: url, applicationName: "speechai-cli")

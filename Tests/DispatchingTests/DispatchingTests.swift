@@ -163,10 +163,11 @@ private func report(_ status: String, _ reason: String?, duration: Int64? = nil)
     @Test func everyVariableIsAStringAndPesosAreWhole() {
         let variables = DynamicVariables.make(
             name: "ANA PEREZ", dni: "12.345.678-5",
-            payload: ["company_name": "Natura", "debt_amount": .number("150000.5000"), "fecha_limite": "2026-12-03",
-                      "fecha_maxima": "2026-12-10", "cantidad_cupones": 2],
+            payload: ["company_name": "Natura", "debt_amount": .number("150000.5000"),
+                      "additional_info": ["fecha_limite": "2026-12-03", "fecha_maxima": "2026-12-10", "cantidad_cupones": 2]],
             useCase: "debt_collection", useCaseSettings: [:], localTime: "2026-12-02 12:00 -03")
         #expect(variables["monto_total"] == "150001" && variables["cantidad_cupones"] == "2")
+        #expect(variables["fecha_limite"] == "2026-12-03" && variables["fecha_maxima"] == "2026-12-10")
         #expect(variables["RUT"] == "12.345.678-5" && variables["current_time_America_Santiago"] == "2026-12-02 12:00 -03")
         #expect(variables.entries.allSatisfy { $0.value.stringValue != nil })
         let marketing = DynamicVariables.make(
@@ -184,5 +185,11 @@ private func report(_ status: String, _ reason: String?, duration: Int64? = nil)
         #expect(PromisedPayment.amount("1.234,50") == Amount("1234.5")!)
         #expect(PromisedPayment.amount("75000") == 75_000)
         #expect(PromisedPayment.amount("mucho") == nil)
+        // From a call's collected variables: either half is enough, neither is no promise.
+        let promise = PromisedPayment(variables: ["fecha_pago_cliente": "15/12/2026", "monto_pago_cliente": "$150.000"])
+        #expect(promise?.date?.iso == "2026-12-15" && promise?.amount == 150_000)
+        #expect(PromisedPayment(variables: ["monto_pago_cliente": .int(30_000)])?.amount == 30_000)
+        #expect(PromisedPayment(variables: ["fecha_pago_cliente": "pronto"]) == nil)
+        #expect(PromisedPayment(variables: [:]) == nil)
     }
 }

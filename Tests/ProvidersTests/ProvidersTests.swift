@@ -70,6 +70,10 @@ import Time
         }
         #expect(ended.isFinal && ended.callStatus == "ended" && ended.disconnectionReason == "user_hangup")
         #expect(ended.durationMilliseconds == 90_000 && ended.providerCallId == id)
+        // A conversation with a number ending in 0 promises 10,000 × (7 + 1) pesos a week after the call.
+        #expect(ended.collectedVariables?["fecha_pago_cliente"] == "1970-01-08")
+        #expect(ended.collectedVariables?["monto_pago_cliente"] == "80000")
+        #expect(Simulator.promise(for: "+56912345673", placedAt: now) == nil)
         #expect(simulator.fetch(providerCallId: "call_abc") == .unknown(reason: "not a simulated call"))
     }
 }

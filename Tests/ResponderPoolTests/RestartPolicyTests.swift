@@ -29,14 +29,30 @@ import Testing
     @Test func readsTheEnvironment() throws {
         let configuration = try PoolConfiguration(environment: [
             "SPEECHAI_LISTEN": "/run/speechai/fcgi.sock", "SPEECHAI_WORKERS": "8", "SPEECHAI_MAX_REQUESTS": "500",
-            "SPEECHAI_REQUEST_TIME_LIMIT": "30", "SPEECHAI_SOCKET_MODE": "0666",
+            "SPEECHAI_REQUEST_TIME_LIMIT": "30", "SPEECHAI_LONG_REQUEST_TIME_LIMIT": "40", "SPEECHAI_SOCKET_MODE": "0666",
         ])
         #expect(configuration.listen == .unix(path: "/run/speechai/fcgi.sock"))
         #expect(configuration.workers == 8)
         #expect(configuration.maxRequests == 500)
         #expect(configuration.requestTimeLimitSeconds == 30)
-        #expect(configuration.drainTimeoutSeconds == 35)
+        #expect(configuration.longRequestTimeLimitSeconds == 40)
+        #expect(configuration.drainTimeoutSeconds == 45)  // the longer limit + 5 s
         #expect(configuration.socketMode == 0o666)
+    }
+
+    @Test(arguments: [
+        ("POST", "/api/v1/batches/excel/create", true), ("POST", "/api/v1/batches/excel/preview?x=1", true),
+        ("POST", "/api/v1/batches/chile/debt_collection", true), ("POST", "/api/v1/batches/argentina/marketing", true),
+        ("POST", "/api/v1/accounts/acme/do-not-call/upload", true),
+        ("GET", "/api/v1/batches/batch-2026-12-02-000000-000000/report.xlsx", true),
+        ("GET", "/api/v1/batches/68fd0cdc8ac7d47a518bc018/report.csv?download", true),
+        ("GET", "/api/v1/batches/excel/create", false), ("POST", "/api/v1/batches", false),
+        ("POST", "/api/v1/batches/chile/debt_collection/extra", false), ("GET", "/api/v1/batches/x/summary", false),
+        ("GET", "/api/v1/batches//report.csv", false), ("DELETE", "/api/v1/batches/x/report.csv", false),
+    ])
+    func uploadsAndReportsHaveTheLongLimit(method: String, uri: String, long: Bool) throws {
+        let configuration = try PoolConfiguration(environment: ["SPEECHAI_LISTEN": "/s"])
+        #expect(configuration.timeLimitSeconds(method: method, uri: uri) == (long ? 300 : 120))
     }
 
     @Test func acceptsTCPAndInheritedSockets() throws {

@@ -53,6 +53,18 @@ private func body(_ response: Response) throws -> JSON { try JSON.parse(response
         #expect(try body(response)["code"] == "METHOD_NOT_ALLOWED")
     }
 
+    @Test func aLiteralSegmentOwnsItsPathBeforeAParameter() throws {
+        let router = Router(renderError: { _, _ in .internalError })
+        router.delete("/lists/{id}/numbers/{phone}") { _, parameters in .json(["phone": .string(try parameters.require("phone"))]) }
+        router.post("/lists/{id}/numbers/upload") { _, _ in .json(["uploaded": true]) }
+        #expect(try body(router.respond(to: request("POST", "/lists/a/numbers/upload"))) == ["uploaded": true])
+        // "upload" is not a phone number: the upload's resource answers, with its own methods only.
+        let wrongMethod = router.respond(to: request("DELETE", "/lists/a/numbers/upload"))
+        #expect(wrongMethod.status == 405)
+        #expect(wrongMethod.header("Allow") == "POST")
+        #expect(try body(router.respond(to: request("DELETE", "/lists/a/numbers/+56912345678"))) == ["phone": "+56912345678"])
+    }
+
     @Test func headIsServedByGet() {
         #expect(self.router.respond(to: request("HEAD", "/api/v1/accounts/a")).status == 200)
     }

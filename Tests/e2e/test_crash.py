@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from fake_retell import API_KEY, FakeRetell
 from test_accounts import new_account
-from test_dispatch import WEDNESDAY_NOON, reconciled
+from test_dispatch import WEDNESDAY_NOON, due_before_any_test_clock, reconciled
 from test_ingestion import upload
 from test_lifecycle import rut
 
@@ -68,6 +68,8 @@ def test_dispatchers_killed_at_random_points_lose_nothing_and_dial_no_attempt_tw
                                   '"max_attempts":3,"retry_delay_hours":0.25}'}, content=content)
         assert response.status_code == 201, response.text
         batches.append((account, response.json()["batch_id"]))
+        # Due from before the test clock (Wednesday noon), which may be earlier than the real one.
+        due_before_any_test_clock(stack, {"batch_id": response.json()["batch_id"]})
         # The poor accounts' calls then cost 25 credits a hold: they run out, and jobs are suspended.
         stack.api("PATCH", f"/api/v1/accounts/{account['account_id']}", admin,
                   json={"max_concurrent_calls": 40, "daily_call_limit": 100000, **({"cost_per_minute": 5} if poor else {})})

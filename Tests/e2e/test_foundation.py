@@ -253,20 +253,6 @@ def test_shipped_systemd_units_verify():
         assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_shipped_nginx_site_passes_nginx_t():
-    with tempfile.TemporaryDirectory() as directory:
-        site = (ROOT / "nginx" / "speechai.conf").read_text().replace(
-            "/etc/nginx/snippets/speechai-locations.conf", str(ROOT / "nginx" / "speechai-locations.conf"))
-        (Path(directory) / "speechai.conf").write_text(site)
-        (Path(directory) / "nginx.conf").write_text(
-            f"pid {directory}/nginx.pid;\nerror_log stderr;\nevents {{}}\n"
-            f"http {{ include /etc/nginx/mime.types; include {directory}/speechai.conf; }}\n")
-        result = subprocess.run(["nginx", "-t", "-p", directory, "-c", f"{directory}/nginx.conf"],
-                                capture_output=True, text=True)
-        assert result.returncode == 0, result.stderr
-        assert "fastcgi_keep_conn off" in (ROOT / "nginx" / "speechai-locations.conf").read_text()
-
-
 def test_openapi_document_is_served_and_valid(stack):
     from openapi_spec_validator import validate
 
@@ -276,3 +262,18 @@ def test_openapi_document_is_served_and_valid(stack):
     validate(document)
     assert document["openapi"].startswith("3.1")
     assert "/health" in document["paths"]
+
+
+def test_the_cli_finds_the_make_run_database_without_being_told(stack, tmp_path):
+    """README: `speechai keys create --account X` works as written against `make run` (var/run/env)."""
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    cli = os.path.join(os.environ["BIN_DIR"], "speechai")
+    (tmp_path / "var").symlink_to(stack.state)
+    found = subprocess.run([cli, "keys", "create", "--admin"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                           timeout=30)
+    assert found.returncode == 0 and found.stdout.startswith("sk_"), found.stderr
+    assert stack.get("/api/v1/accounts", headers={"Authorization": f"Bearer {found.stdout.strip()}"}).status_code == 200
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    lost = subprocess.run([cli, "keys", "list"], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=30)
+    assert lost.returncode != 0 and "make run" in lost.stderr

@@ -90,9 +90,12 @@ def test_each_format_creates_the_expected_batch_and_jobs(stack, admin, name):
         assert job["to_number"] == expected["phones"][0]
         payload = job["payload"]
         assert Decimal(str(payload["debt_amount"])) == expected["debt_amount"]
-        assert payload["cantidad_cupones"] == expected["cantidad_cupones"]
-        assert payload["fecha_limite"] == payload["due_date"] == expected["fecha_limite"]
-        assert payload["fecha_maxima"] == expected["fecha_maxima"]
+        # The console reads these under additional_info (legacy-console.md §2.8); they are nowhere else.
+        info = payload["additional_info"]
+        assert info["cantidad_cupones"] == expected["cantidad_cupones"]
+        assert info["fecha_limite"] == payload["due_date"] == expected["fecha_limite"]
+        assert info["fecha_maxima"] == expected["fecha_maxima"]
+        assert not {"cantidad_cupones", "fecha_limite", "fecha_maxima"} & set(payload)
         assert payload["company_name"] == expected["company_name"]
         assert job["max_attempts"] == 3 and job["attempts"] == 0
         assert job["account_id"] == account["account_id"] and job["batch_id"] == body["batch_id"]
@@ -294,7 +297,7 @@ def test_dias_overrides_count_from_today_in_the_batch_timezone(stack, admin):
     today = stack.psql("SELECT (now() AT TIME ZONE 'America/Santiago')::date")
     expected_limit = stack.psql(f"SELECT ('{today}'::date + 5)::text")
     for job in batch_jobs(stack, admin, response.json()["batch_id"]):
-        assert job["payload"]["fecha_limite"] == expected_limit
+        assert job["payload"]["additional_info"]["fecha_limite"] == expected_limit
 
 
 # Country and use-case endpoints ---------------------------------------------------------------

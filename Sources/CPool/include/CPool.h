@@ -7,8 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CPOOL_SCOREBOARD_MAGIC 0x53504b31u /* "SPK1" */
+#define CPOOL_SCOREBOARD_MAGIC 0x53504b32u /* "SPK2" */
 #define CPOOL_URI_CAPACITY 112
+#define CPOOL_ROUTE_CAPACITY 88
+/// Distinct (method, route, status) series the request metrics can hold; routes are the router's
+/// patterns, so a few dozen routes times a handful of statuses fit with room to spare.
+#define CPOOL_SERIES_CAPACITY 512
+/// Upper bounds of the duration histogram, in microseconds (the last bucket is +Inf).
+#define CPOOL_BUCKET_COUNT 12
 
 enum {
     CPOOL_SLOT_EMPTY = 0,
@@ -28,7 +34,19 @@ typedef struct {
     char uri[CPOOL_URI_CAPACITY];  // truncated request URI while busy
 } cpool_slot;
 
-/// The whole scoreboard: a header of pool-wide counters followed by one slot per worker.
+/// Requests of one (method, route, status): a count, a duration sum and a histogram. A series is
+/// claimed once (state 0 → 1 by compare-and-swap, filled in, then 2) and only counted after that.
+typedef struct {
+    uint32_t state;
+    int32_t status;
+    char method[8];
+    char route[CPOOL_ROUTE_CAPACITY];
+    uint64_t count;
+    uint64_t duration_sum_us;
+    uint64_t buckets[CPOOL_BUCKET_COUNT];  // per bucket, not cumulative
+} cpool_series;
+
+/// The whole scoreboard: a header of pool-wide counters, the request metrics, then one slot per worker.
 typedef struct {
     uint32_t magic;
     uint32_t slot_count;
@@ -38,6 +56,8 @@ typedef struct {
     uint64_t max_children_reached;
     uint64_t slow_requests;
     uint64_t max_listen_queue;
+    uint64_t series_dropped;       // requests not counted because every series was taken
+    cpool_series series[CPOOL_SERIES_CAPACITY];
     cpool_slot slots[];
 } cpool_scoreboard;
 
@@ -51,6 +71,14 @@ void cpool_slot_begin_request(cpool_slot *slot, const uint8_t *method, size_t me
 void cpool_slot_end_request(cpool_slot *slot, int64_t now_us, int64_t duration_us);
 /// Copies a slot's method and URI out (each buffer must hold the slot's capacity).
 void cpool_slot_read_request(const cpool_slot *slot, char *method, char *uri);
+
+/// The histogram's upper bound of bucket `index` in microseconds (UINT64_MAX for +Inf).
+uint64_t cpool_bucket_bound_us(uint32_t index);
+/// Counts one request in its series, claiming the series on first use.
+void cpool_series_record(cpool_scoreboard *board, const uint8_t *method, size_t method_length, const uint8_t *route,
+                         size_t route_length, int32_t status, uint64_t duration_us);
+/// Series `index`, or NULL while it is unused or still being claimed.
+const cpool_series *cpool_series_at(const cpool_scoreboard *board, uint32_t index);
 
 /// Creates an anonymous shared-memory file of `size` bytes (memfd); returns its fd or -1.
 int cpool_shared_memory_create(uint64_t size);
