@@ -5,8 +5,12 @@ because the machine is slow.
 
     bench/bench.py            # every benchmark
     BENCH_SECONDS=5 BENCH_ROUNDS=1 bench/bench.py   # quicker, noisier
+    BENCH_ONLY=B5 bench/bench.py                    # some of them (B1, B2, B3, B4, H, B5)
 """
+import contextlib
+import http.client
 import json
+import math
 import os
 import platform
 import re
@@ -101,7 +105,7 @@ class Stacks:
             "-H", "Content-Type: application/json", "-d", body, f"http://127.0.0.1:{OUR_PORT}/api/v1/accounts")
 
     def pg_socket(self):
-        return os.path.realpath(self.state / "pg"), PG_PORT
+        return os.path.realpath(self.state / "pg"), self.env["PG_PORT"]
 
     def __exit__(self, *exc):
         subprocess.run([STACK, "nginx-stop", str(self.reference)])
@@ -161,11 +165,15 @@ def b2(stacks, accounts):
     return ours, errors, reference
 
 
+def report_failures(stacks, report, column):
+    """How many rows of a report in sql/reports say `column` is false."""
+    sql = (ROOT / "sql" / "reports" / report).read_text().rstrip().rstrip(";")
+    return int(psql(stacks, f"SELECT count(*) FILTER (WHERE NOT {column}) FROM ({sql}) AS r")[0][0])
+
+
 def invariants(stacks):
     """The ledger reconciliation report over every account: 'ok' or how many accounts fail."""
-    report = (ROOT / "sql" / "reports" / "ledger_reconciliation.sql").read_text()
-    failing = psql(stacks, f"SELECT count(*) FILTER (WHERE NOT reconciled) FROM ({report.rstrip().rstrip(';')}) AS r")
-    count = int(failing[0][0])
+    count = report_failures(stacks, "ledger_reconciliation.sql", "reconciled")
     return "ok" if count == 0 else f"{count} accounts violate them"
 
 
@@ -334,6 +342,315 @@ def b3(stacks, accounts=1000, jobs=100_000, dispatchers=2):
     return rate, claimed, int(twice), latencies, reference
 
 
+# B5 runs on a stack of its own (a generated database of a million jobs that the other benchmarks
+# must not see), on ports of its own.
+B5_PG_PORT = os.environ.get("B5_PG_PORT", "55450")
+B5_HTTP_PORT = os.environ.get("B5_HTTP_PORT", "18182")
+B5_REQUESTS = int(os.environ.get("B5_REQUESTS", "300"))
+B5_WARMUP = 10 * POOL_SIZE  # every worker past the 5 executions after which PostgreSQL may keep a generic plan
+B5_EXPLAINED = 3 * POOL_SIZE  # requests per endpoint whose statements are logged with EXPLAIN ANALYZE
+B5_TARGET_MS = 50
+# An endpoint that takes seconds a request (a sequential scan) stops after this long, with at least
+# 20 timed requests (and POOL_SIZE warm-up and explained ones), so that the run still ends.
+B5_SECONDS = int(os.environ.get("B5_SECONDS", "60"))
+B5_PLANS = ROOT / "bench" / "b5_plans.txt"
+SEQ_SCAN = re.compile(r"Seq Scan on (jobs|calls)\b")
+
+
+class B5Stack(Stacks):
+    """Our stack alone (PostgreSQL, pool of 8, nginx) on B5's ports, without the C reference."""
+
+    def __init__(self):
+        super().__init__()
+        self.env.update({"PG_PORT": B5_PG_PORT, "HTTP_PORT": B5_HTTP_PORT})
+
+    def _start(self):
+        run(STACK, "start", str(self.state), env=self.env, stdout=subprocess.DEVNULL)
+        self.url = run(STACK, "database-url", str(self.state), env=self.env, capture_output=True,
+                       text=True).stdout.strip()
+        self.admin_key = run(STACK, "admin-key", str(self.state), env=self.env, capture_output=True,
+                             text=True).stdout.strip()
+        return self
+
+    def configure(self, **settings):
+        """ALTER SYSTEM on this stack's own cluster, then a reload (new values reach every session
+        at its next statement)."""
+        commands = []
+        for name, value in settings.items():
+            name = name.replace("__", ".")
+            commands += ["-c", f"ALTER SYSTEM RESET {name}" if value is None else f"ALTER SYSTEM SET {name} = '{value}'"]
+        run(f"{PG_BIN}/psql", self.url, "-XAtq", *commands, "-c", "SELECT pg_reload_conf()", stdout=subprocess.DEVNULL)
+
+    def restart_pool(self):
+        run(STACK, "pool-stop", str(self.state), env=self.env)
+        run(STACK, "pool-start", str(self.state), env=self.env, stdout=subprocess.DEVNULL)
+
+    def log_path(self):
+        return Path(os.path.realpath(self.state / "pg")) / "postgres.log"
+
+
+def b5_generate(stack):
+    """Fills the stack's fresh database (bench/b5_generate.sql), then VACUUM ANALYZE and a
+    checkpoint, so that the reads meet a database at rest. Returns the seconds it took and the
+    checks of the result."""
+    # B5_ACCOUNTS, B5_BATCHES, B5_JOBS, B5_CALLS: other sizes, for trying the harness out quickly.
+    sizes = [argument for name in ("accounts", "batches", "jobs", "calls") if f"B5_{name.upper()}" in os.environ
+             for argument in ("-v", f"b5_{name}={int(os.environ[f'B5_{name.upper()}'])}")]
+    started = time.perf_counter()
+    run(f"{PG_BIN}/psql", stack.url, "-Xq", "-v", "ON_ERROR_STOP=1", *sizes, "-1", "-f",
+        str(ROOT / "bench" / "b5_generate.sql"), stdout=subprocess.DEVNULL)
+    generated = time.perf_counter() - started
+    run(f"{PG_BIN}/psql", stack.url, "-XAtq", "-c", "VACUUM (ANALYZE)", "-c", "CHECKPOINT")
+    counts = psql(stack, "SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM batches), "
+                         "(SELECT count(*) FROM jobs), (SELECT count(*) FROM calls)")[0]
+    batches_off = report_failures(stack, "batch_counters.sql", "consistent")
+    accounts_off = report_failures(stack, "ledger_reconciliation.sql", "reconciled")
+    checks = {
+        "rows": "{} accounts, {} batches, {} jobs, {} calls".format(*(f"{int(n):,}" for n in counts)),
+        "batch counters (sql/reports/batch_counters.sql)": f"{batches_off} batches off" if batches_off else "ok",
+        "ledger (sql/reports/ledger_reconciliation.sql)": f"{accounts_off} accounts off" if accounts_off else "ok",
+    }
+    return generated, time.perf_counter() - started, checks
+
+
+def b5_endpoints(stack, count):
+    """The read endpoints, each with `count` paths that vary the account and batch. Accounts and
+    batches are drawn through their jobs (a batch of 30,000 jobs is drawn 30,000 times as often as
+    a batch of one), so the big tenants and campaigns, where the reads are slowest, weigh in the
+    percentiles as they do in the traffic; deleted batches are left out (they answer 404)."""
+    rows = psql(stack, f"""
+        SELECT a.account_id, b.batch_id,
+               to_char((c.first_call AT TIME ZONE a.timezone)::date + 1, 'YYYY-MM-DD'),
+               to_char((c.first_call AT TIME ZONE a.timezone)::date + 7, 'YYYY-MM-DD')
+        FROM generate_series(1, {count}) AS i
+        JOIN jobs j ON j.id = 1 + (i::bigint * 7919 * 104729) % (SELECT max(id) FROM jobs)
+        JOIN batches b ON b.id = j.batch_id JOIN accounts a ON a.id = b.account_id
+        CROSS JOIN LATERAL (SELECT coalesce(min(created_at), b.created_at) AS first_call
+                            FROM calls WHERE batch_id = b.id) AS c
+        WHERE b.deleted_at IS NULL
+        ORDER BY i""")
+    while len(rows) < count:  # the few draws that met a deleted batch
+        rows += rows[:count - len(rows)]
+    paths = {
+        "dashboard overview, one account": ["/api/v1/dashboard/overview?account_id={0}"],
+        "dashboard overview, every account (admin)": ["/api/v1/dashboard/overview"],
+        "batch summary": ["/api/v1/batches/{1}/summary"],
+        "jobs page, one batch": ["/api/v1/jobs?batch_id={1}&limit=50"],
+        "jobs page, one account": ["/api/v1/jobs?account_id={0}&limit=50"],
+        "jobs page, one account, failed": ["/api/v1/jobs?account_id={0}&status=failed&limit=50"],
+        "jobs page, every account (admin)": ["/api/v1/jobs?limit=50"],
+        "call history page, one account": ["/api/v1/calls/history?account_id={0}&limit=50"],
+        "call history page, one batch, 7 days": [
+            "/api/v1/calls/history?batch_id={1}&start_date={2}&end_date={3}&limit=50"],
+        "call history page, every account (admin)": ["/api/v1/calls/history?limit=50"],
+    }
+    return {name: [templates[0].format(*row) for row in rows] for name, templates in paths.items()}
+
+
+def b5_requests(stack, paths, minimum):
+    """GETs `paths` one after another over one keep-alive connection through nginx, stopping after
+    B5_SECONDS once `minimum` are done; returns the milliseconds of each and the statuses seen
+    (with a sample body of each)."""
+    connection = http.client.HTTPConnection("127.0.0.1", int(B5_HTTP_PORT), timeout=300)
+    headers = {"Authorization": f"Bearer {stack.admin_key}"}
+    times, statuses = [], {}
+    deadline = time.perf_counter() + B5_SECONDS
+    for path in paths:
+        if len(times) >= minimum and time.perf_counter() > deadline:
+            break
+        started = time.perf_counter()
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        body = response.read()
+        times.append((time.perf_counter() - started) * 1000)
+        statuses.setdefault(response.status, body[:200].decode("utf-8", "replace"))
+    connection.close()
+    return times, statuses
+
+
+def percentile(values, fraction):
+    """The nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+LOG_ENTRY = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ \[(\d+)\] (\w+):  (.*)$")
+
+
+def postgres_log_entries(text):
+    """(pid, level, message with its continuation lines) of each entry in PostgreSQL's log."""
+    entries = []
+    for line in text.splitlines():
+        match = LOG_ENTRY.match(line)
+        if match:
+            entries.append([match.group(1), match.group(2), match.group(3)])
+        elif entries:
+            entries[-1][2] += "\n" + line
+    return entries
+
+
+PLAN_NODE = re.compile(r"\(cost=[\d.]+\.\.[\d.]+ rows=\d+ width=\d+\)")
+
+
+def explained_statements(log_text):
+    """The statements auto_explain logged, grouped by their SQL: for each, the executions'
+    milliseconds and plans, with the parameters the statement log gave each execution. In a
+    session's log a statement's `execute` line comes first, then that line's DETAIL with the
+    parameters, then its plan (logged when the portal is dropped); the plans of statements nested
+    in functions come before their caller's execute line."""
+    statements = {}
+    executing = set()  # pids whose last entry was an execute line, which a DETAIL may follow
+    parameters = {}  # pid -> the parameters of the statement whose plan comes next
+    for pid, level, message in postgres_log_entries(log_text):
+        if level == "LOG" and (match := re.match(r"duration: ([\d.]+) ms  plan:\n(.*)", message, re.S)):
+            lines = match.group(2).rstrip().splitlines()
+            first_node = next((i for i, line in enumerate(lines) if PLAN_NODE.search(line)), len(lines))
+            sql = " ".join(" ".join(lines[:first_node]).replace("Query Text:", "", 1).split())
+            statements.setdefault(sql, []).append(
+                {"ms": float(match.group(1)), "plan": "\n".join(lines), "parameters": parameters.pop(pid, None)})
+            executing.discard(pid)
+        elif level == "LOG" and re.match(r"duration: [\d.]+ ms  execute ", message):
+            executing.add(pid)
+            parameters.pop(pid, None)
+        elif level == "DETAIL" and message.startswith("parameters: ") and pid in executing:
+            parameters[pid] = message[len("parameters: "):]
+            executing.discard(pid)
+        elif level == "LOG":
+            executing.discard(pid)
+    return statements
+
+
+def plan_summary(plan):
+    """The scans and joins of a plan, one short line each, with their actual rows and times."""
+    lines = []
+    for line in plan.splitlines():
+        stripped = line.strip().lstrip("->").strip()
+        if re.match(r"(Parallel )?(Seq Scan|Index Scan|Index Only Scan|Bitmap Heap Scan|Bitmap Index Scan)", stripped):
+            node = re.sub(r"\s+\(cost=[^)]*\)", "", stripped)
+            lines.append(node)
+    return lines
+
+
+def b5(stack):
+    """B5: each read endpoint's p50/p95/p99 over B5_REQUESTS requests through nginx on the generated
+    database, and beside it the EXPLAIN (ANALYZE, BUFFERS) of every statement it ran, captured by
+    auto_explain from the pool's own sessions (the statements as the code sent them, with the
+    plans PostgreSQL chose for them, generic or custom), checked for sequential scans of jobs and
+    calls. The full plans go to bench/b5_plans.txt."""
+    stack.configure(max_wal_size="4GB", checkpoint_timeout="30min", session_preload_libraries="auto_explain")
+    generated, ready, checks = b5_generate(stack)
+    stack.restart_pool()  # sessions with auto_explain loaded, and statements planned on the analysed tables
+    time.sleep(1)
+    endpoints = b5_endpoints(stack, B5_WARMUP + B5_REQUESTS + B5_EXPLAINED)
+    results = []
+    for name, paths in endpoints.items():
+        _, warmup_statuses = b5_requests(stack, paths[:B5_WARMUP], minimum=POOL_SIZE)
+        times, statuses = b5_requests(stack, paths[B5_WARMUP:B5_WARMUP + B5_REQUESTS], minimum=20)
+        results.append({"name": name, "example": paths[0], "times": times, "statuses": {**warmup_statuses, **statuses}})
+    # The same requests again, each statement logged with its plan and actual figures (slower:
+    # these times are not the ones above).
+    stack.configure(auto_explain__log_min_duration="0", auto_explain__log_analyze="on", auto_explain__log_buffers="on",
+                    auto_explain__log_nested_statements="on", log_min_duration_statement="0")
+    log = stack.log_path()
+    for result, paths in zip(results, endpoints.values()):
+        if 200 not in result["statuses"]:
+            result["statements"] = {}
+            continue
+        offset = log.stat().st_size
+        explained, _ = b5_requests(stack, paths[B5_WARMUP + B5_REQUESTS:], minimum=POOL_SIZE)
+        result["explained_requests"] = len(explained)
+        time.sleep(0.2)  # the server writes its log asynchronously to us
+        with log.open("rb") as handle:
+            handle.seek(offset)
+            result["statements"] = explained_statements(handle.read().decode("utf-8", "replace"))
+    stack.configure(auto_explain__log_min_duration=None, auto_explain__log_analyze=None, auto_explain__log_buffers=None,
+                    auto_explain__log_nested_statements=None, log_min_duration_statement=None)
+    write_b5_plans(results, checks)
+    return {"generated_seconds": generated, "ready_seconds": ready, "checks": checks, "results": results}
+
+
+def b5_status(result):
+    """'ok', 'missing' (the route answers 404), or the unexpected statuses."""
+    statuses = result["statuses"]
+    if 404 in statuses and "No route" in statuses[404]:
+        return "missing"
+    if set(statuses) == {200}:
+        return "ok"
+    return ", ".join(f"HTTP {status}: {body[:80]}" for status, body in sorted(statuses.items()))
+
+
+def b5_statement_figures(result):
+    """Per request: how many statements, their EXPLAIN ANALYZE milliseconds in all, and the
+    statements that scanned jobs or calls sequentially."""
+    statements = result["statements"]
+    executions = sum(len(runs) for runs in statements.values())
+    total_ms = sum(run["ms"] for runs in statements.values() for run in runs)
+    seq_scans = sorted({match for runs in statements.values() for run in runs for match in SEQ_SCAN.findall(run["plan"])})
+    requests = max(1, result["explained_requests"])
+    return executions / requests, total_ms / requests, seq_scans
+
+
+def write_b5_plans(results, checks):
+    with B5_PLANS.open("w") as out:
+        out.write(f"B5 plans, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}: every statement each "
+                  f"endpoint ran in up to {B5_EXPLAINED} requests, as auto_explain logged it (EXPLAIN ANALYZE, BUFFERS) from "
+                  "the pool's sessions; for each statement the slowest execution's plan and its parameters.\n")
+        for name, value in checks.items():
+            out.write(f"{name}: {value}\n")
+        for result in results:
+            out.write(f"\n{'=' * 100}\n{result['name']}: GET {result['example']}  ({b5_status(result)})\n")
+            if result["times"] and b5_status(result) == "ok":
+                times = result["times"]
+                out.write(f"HTTP over {len(times)} requests: p50 {percentile(times, 0.5):.1f} ms, "
+                          f"p95 {percentile(times, 0.95):.1f} ms, p99 {percentile(times, 0.99):.1f} ms\n")
+            for sql, runs in sorted(result["statements"].items(), key=lambda item: -max(r["ms"] for r in item[1])):
+                slowest = max(runs, key=lambda run: run["ms"])
+                durations = sorted(run["ms"] for run in runs)
+                flag = "  ** SEQUENTIAL SCAN OF " + ", ".join(sorted(set(SEQ_SCAN.findall(slowest["plan"])))) + " **" \
+                    if SEQ_SCAN.search(slowest["plan"]) else ""
+                out.write(f"\n--- {len(runs)} executions, median {durations[len(durations) // 2]:.2f} ms, "
+                          f"slowest {slowest['ms']:.2f} ms{flag}\n")
+                out.write(f"SQL: {sql}\n")
+                if slowest["parameters"]:
+                    out.write(f"parameters: {slowest['parameters']}\n")
+                out.write(slowest["plan"] + "\n")
+
+
+def print_b5(b5_result):
+    print()
+    print(f"B5 reads at scale: generated in {b5_result['generated_seconds']:.0f} s (vacuumed and analysed in "
+          f"{b5_result['ready_seconds']:.0f} s); " + "; ".join(f"{name}: {value}"
+                                                             for name, value in b5_result["checks"].items()))
+    table = []
+    for result in b5_result["results"]:
+        status = b5_status(result)
+        if status != "ok":
+            table.append((result["name"], status, "-", "-", "-", "-", "-", "-", "-", "no"))
+            continue
+        times = result["times"]
+        statements, sql_ms, seq_scans = b5_statement_figures(result)
+        p95 = percentile(times, 0.95)
+        table.append((result["name"], str(len(times)), f"{percentile(times, 0.5):.1f} ms", f"{p95:.1f} ms",
+                      f"{percentile(times, 0.99):.1f} ms", f"{statements:.1f}", f"{sql_ms:.1f} ms",
+                      f"{max((run['ms'] for runs in result['statements'].values() for run in runs), default=0):.1f} ms",
+                      ", ".join(seq_scans) or "none", "yes" if p95 <= B5_TARGET_MS and not seq_scans else "no"))
+    print_table(("B5 endpoint", "requests", "p50", "p95", "p99", "statements", "SQL (EXPLAIN ANALYZE)", "slowest statement",
+                 "seq scans", "target met"), table)
+    print(f"up to {B5_REQUESTS} requests per endpoint (at most {B5_SECONDS} s once 20 are done), one client, keep-alive, "
+          f"through nginx, admin key, after up to {B5_WARMUP} warm-up requests; SQL columns: per request, from "
+          f"auto_explain over up to {B5_EXPLAINED} more requests")
+    print(f"target: p95 <= {B5_TARGET_MS} ms each; no sequential scan of jobs or calls. Full plans: {B5_PLANS.relative_to(ROOT)}")
+    for result in b5_result["results"]:
+        if not result.get("statements"):
+            continue
+        print(f"  {result['name']}:")
+        for sql, runs in sorted(result["statements"].items(), key=lambda item: -max(r["ms"] for r in item[1])):
+            slowest = max(runs, key=lambda run: run["ms"])
+            print(f"    {slowest['ms']:8.2f} ms  {sql[:110]}")
+            for node in plan_summary(slowest["plan"]):
+                print(f"                 {'!! ' if SEQ_SCAN.search(node) else ''}{node[:120]}")
+
+
 def print_table(header, rows):
     widths = [max(len(str(row[i])) for row in rows + [header]) for i in range(len(header))]
     for row in [header, tuple("-" * w for w in widths)] + rows:
@@ -344,10 +661,12 @@ def main():
     print(f"make bench — {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
           f"{os.cpu_count()} cores; wrk -c{CONNECTIONS} {SECONDS}s x {ROUNDS} rounds, pool of {POOL_SIZE}")
     rows = []
-    only = set(os.environ.get("BENCH_ONLY", "B1,B2,B3,B4,H").split(","))
+    only = set(os.environ.get("BENCH_ONLY", "B1,B2,B3,B4,H,B5").split(","))
     b4_rows = []
     hardening_rows = []
-    with Stacks() as stacks:
+    b3_result = None
+    ledger_state = None
+    with Stacks() if only & {"B1", "B2", "B3", "B4", "H"} else contextlib.nullcontext() as stacks:
         for path in ("/health", "/api/v1/accounts/bench-b1") if "B1" in only else ():
             (rate, p99, errors), (ref_rate, ref_p99, ref_errors) = b1(stacks, path)
             target_met = rate >= 0.8 * ref_rate and p99 <= 10 and errors == 0
@@ -359,16 +678,23 @@ def main():
             rows.append((f"B2 hold+settle, {label}", f"{ours:,.0f} pairs/s", "-", str(errors),
                          f"{reference:,.0f} pairs/s (pgbench)", "-", f"{ours / reference:.2f}",
                          "yes" if ours >= 0.7 * reference and errors == 0 else "no"))
-        ledger_state = invariants(stacks)
+        if "B2" in only:
+            ledger_state = invariants(stacks)
         b3_result = b3(stacks) if "B3" in only else None
         if "B4" in only:
             b4_rows, worker_rss = b4(stacks)
         if "H" in only:
             hardening_rows = hardening(stacks)
-    header = ("benchmark", "ours", "p99", "errors", "C reference", "ref p99", "ratio", "target met")
-    print_table(header, rows)
-    print("targets: B1 ratio >= 0.8, p99 <= 10 ms, zero errors; B2 ratio >= 0.7 with the invariants holding")
-    print(f"ledger invariants after B2 (sql/reports/ledger_reconciliation.sql): {ledger_state}")
+    b5_result = None
+    if "B5" in only:
+        with B5Stack() as stack:
+            b5_result = b5(stack)
+    if rows:
+        header = ("benchmark", "ours", "p99", "errors", "C reference", "ref p99", "ratio", "target met")
+        print_table(header, rows)
+        print("targets: B1 ratio >= 0.8, p99 <= 10 ms, zero errors; B2 ratio >= 0.7 with the invariants holding")
+    if ledger_state:
+        print(f"ledger invariants after B2 (sql/reports/ledger_reconciliation.sql): {ledger_state}")
     if b3_result:
         rate, claimed, twice, ((small_ms, small_rows), (large_ms, large_rows)), reference = b3_result
         print()
@@ -397,6 +723,8 @@ def main():
         print_table(("H hostile input", "answered in (median)", "status"), hardening_rows)
         print("expected: the wide bodies well under a second; the one-RUT preview close to the ordinary one; "
               "every worker under the README's 200 MB bound")
+    if b5_result:
+        print_b5(b5_result)
 
 
 if __name__ == "__main__":

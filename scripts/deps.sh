@@ -34,6 +34,15 @@ if ! python3 -c 'import pytest, requests, openapi_spec_validator' 2>/dev/null; t
             python3-openapi-spec-validator >/dev/null; }
 fi
 
+# Tests/e2e/test_schemathesis.py checks the served OpenAPI document against the server with schemathesis
+# (pinned: its checks and generators change between releases; Debian does not package it).
+SCHEMATHESIS_VERSION=4.32.5
+if [ "$(python3 -c 'import schemathesis; print(schemathesis.__version__)' 2>/dev/null)" != "$SCHEMATHESIS_VERSION" ]; then
+    echo "deps: installing schemathesis $SCHEMATHESIS_VERSION"
+    python3 -m pip install -q "schemathesis==$SCHEMATHESIS_VERSION" 2>/dev/null ||
+        { echo "deps: could not install schemathesis (the end-to-end tests need it)" >&2; exit 1; }
+fi
+
 # The API documentation (/docs, /redoc) loads Swagger UI and ReDoc from this machine, never from a
 # CDN. Both builds come from one PyPI wheel, drf-spectacular-sidecar: it ships the upstream
 # swagger-ui-dist and redoc.standalone.js as plain files (Debian packages neither in a version that

@@ -27,12 +27,15 @@ enum DoNotCallRoutes {
         keyed.post("/api/v1/accounts/{id}/do-not-call") { request, parameters, principal in
             var body = try RequestBody.parse(request)
             let phones = body.array("phones") ?? []
+            for (index, item) in phones.enumerated() where item.stringValue == nil && item.numberText == nil {
+                body.problem("phones[\(index)]", "must be a string or a number")
+            }
             let reason = body.string("reason", maxLength: 500)
             try body.finish()
             guard !phones.isEmpty else {
                 throw HTTPError.validation([.init(field: "phones", message: "is required: a non-empty array of numbers")])
             }
-            let texts = phones.map { $0.stringValue ?? $0.numberText ?? "" }
+            let texts = phones.compactMap { $0.stringValue ?? $0.numberText }
             return try add(texts, reason: reason, parameters, principal, context)
         }
         keyed.post("/api/v1/accounts/{id}/do-not-call/upload") { request, parameters, principal in

@@ -29,13 +29,14 @@ struct FieldProblems {
     /// with control characters: PostgreSQL text cannot hold NUL). Forms allow line breaks and tabs
     /// (a description typed in a text area); JSON fields do not.
     mutating func text(_ name: String, _ raw: String, maxLength: Int, allowingLineBreaks: Bool) -> String? {
-        let text = trimmed(raw)
-        if text.isEmpty { return nil }
-        // Code points, as the schema's CHECKs count them (not grapheme clusters).
-        guard text.unicodeScalars.count <= maxLength else {
+        // Code points as sent, as JSON Schema's maxLength counts them (not grapheme clusters), and so
+        // at most that many in the database (whose CHECKs count code points too).
+        guard raw.unicodeScalars.count <= maxLength else {
             self.add(name, "must be at most \(maxLength) characters (Unicode code points)")
             return nil
         }
+        let text = trimmed(raw)
+        if text.isEmpty { return nil }
         let refused = text.unicodeScalars.contains { scalar in
             (scalar.value < 0x20 || scalar.value == 0x7F) && !(allowingLineBreaks && (scalar == "\n" || scalar == "\t" || scalar == "\r"))
         }

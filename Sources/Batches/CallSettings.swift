@@ -58,19 +58,16 @@ public struct CallSettings: Sendable, Equatable {
     {
         var reader = Reader(prefix: field)
         var settings = CallSettings(timezone: defaultTimezone)
-        // The legacy forms are other spellings of canonical keys: each setting may be given once, in one
-        // spelling, and a value is never dropped in favour of another.
-        var flattened = object
+        // The legacy forms are other spellings of canonical keys. Every value given is validated (none is
+        // dropped unread); legacy spellings are applied first, so that a canonical key given too wins.
+        var entries: [JSONObject.Entry] = []
         if let nested = object["retry_settings"] {
-            flattened["retry_settings"] = nil
             if let retry = nested.objectValue {
                 for entry in retry.entries {
-                    if !Self.retrySettingsKeys.contains(entry.key) {
-                        reader.problem("retry_settings.\(entry.key)", "is not a retry setting (max_attempts, retry_delay_hours)")
-                    } else if object[entry.key] != nil {
-                        reader.problem("retry_settings.\(entry.key)", "is also given as \(entry.key): give it once")
+                    if Self.retrySettingsKeys.contains(entry.key) {
+                        entries.append(entry)
                     } else {
-                        flattened[entry.key] = entry.value
+                        reader.problem("retry_settings.\(entry.key)", "is not a retry setting (max_attempts, retry_delay_hours)")
                     }
                 }
             } else {
@@ -78,14 +75,10 @@ public struct CallSettings: Sendable, Equatable {
             }
         }
         if let legacyHours = object["allowed_call_hours"] {
-            flattened["allowed_call_hours"] = nil
-            if object["allowed_hours"] != nil {
-                reader.problem("allowed_call_hours", "is the legacy name of allowed_hours, which is also given: give one")
-            } else {
-                flattened["allowed_hours"] = legacyHours
-            }
+            entries.append(.init(key: "allowed_hours", value: legacyHours))
         }
-        for entry in flattened.entries {
+        entries += object.entries.filter { $0.key != "retry_settings" && $0.key != "allowed_call_hours" }
+        for entry in entries {
             switch entry.key {
             case "max_call_duration":
                 reader.integer(entry, in: maxCallDurationRange).map { settings.maxCallDuration = $0 }

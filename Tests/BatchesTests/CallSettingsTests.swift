@@ -54,6 +54,22 @@ import Testing
         #expect(!settings.allowedHours.contains(MinuteOfDay(hour: 12, minute: 0)))
     }
 
+    @Test func aLegacySpellingGivenWithTheCanonicalKeyIsValidatedAndTheCanonicalWins() throws {
+        let settings = try self.parse("""
+            {"allowed_hours":{"start":"08:00","end":"12:00"},"allowed_call_hours":{"start":"22:00","end":"06:00"},
+             "max_attempts":4,"retry_settings":{"max_attempts":2}}
+            """)
+        #expect(settings.allowedHours.start.text == "08:00")
+        #expect(settings.maxAttempts == 4)
+        // Never dropped unread: the legacy value must be valid too.
+        #expect(try self.problems(#"{"allowed_hours":{"start":"08:00","end":"12:00"},"allowed_call_hours":[null,null]}"#)
+            == ["call_settings.allowed_hours"])
+        #expect(try self.problems(#"{"max_attempts":4,"retry_settings":{"max_attempts":0,"colour":1}}"#)
+            == ["call_settings.retry_settings.colour", "call_settings.max_attempts"])
+        #expect(try self.problems(#"{"days_of_week":[1,2,3,4,5,6,7,0,1]}"#) == ["call_settings.days_of_week"])
+        #expect(try self.parse(#"{"days_of_week":[1.0,7e0]}"#).daysOfWeek == [1, 7])
+    }
+
     @Test func windowsAreHalfOpen() {
         let window = DailyWindow(start: MinuteOfDay(hour: 9, minute: 0), end: MinuteOfDay(hour: 20, minute: 0))
         #expect(window.contains(MinuteOfDay(hour: 9, minute: 0)))

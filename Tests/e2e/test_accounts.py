@@ -331,7 +331,7 @@ def test_auth_can_be_disabled_for_development(pool):
     ("GET", "/api/v1/accounts?skip=1e3", None),
     ("POST", "/api/v1/accounts", b'{"account_name": "\xff\xfe"}'),
     ("POST", "/api/v1/accounts", b'{"account_name": ' + b'[' * 500 + b']' * 500 + b'}'),
-    ("POST", "/api/v1/accounts", b'{"account_name": "A", "contact_name": "B", "contact_email": "c@d.cl", "max_concurrent_calls": 1e3}'),
+    ("POST", "/api/v1/accounts", b'{"account_name": "A", "contact_name": "B", "contact_email": "c@d.cl", "max_concurrent_calls": 1.5}'),
     ("POST", "/api/v1/accounts", b'{"account_name": "A", "contact_name": "B", "contact_email": "c@d.cl", "initial_credits": 1e400}'),
     ("POST", "/api/v1/accounts", b'{"account_name": "A\\u0000B", "contact_name": "B", "contact_email": "c@d.cl"}'),
     ("POST", "/api/v1/accounts", b'{"features": "x", "settings": [1], "account_name": "A", "contact_name": "B", "contact_email": "c@d.cl"}'),
