@@ -88,4 +88,10 @@ extension AppContext {
         guard let account = try AccountStore(connection: connection).find(key: key) else { throw HTTPError.accountNotFound }
         return account
     }
+
+    /// The same account's key, without reading the account when the key already names it (lists).
+    func scopedAccountKey(_ request: Request, _ principal: Principal, _ connection: Connection) throws -> Int64? {
+        if case .account(let key, _) = principal, (request.query["account_id"] ?? "").isEmpty { return key }
+        return try self.scopedAccount(request, principal, connection)?.key
+    }
 }

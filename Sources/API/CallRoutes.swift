@@ -55,7 +55,7 @@ enum CallRoutes {
         }
         if !problems.isEmpty { throw HTTPError.validation(problems) }
         return try context.database.withConnection { connection in
-            filter.accountKey = try context.scopedAccount(request, principal, connection)?.key
+            filter.accountKey = try context.scopedAccountKey(request, principal, connection)
             if let reference = request.query["batch_id"], !reference.isEmpty {
                 filter.batchKey = try context.visibleBatch(reference, principal, connection).key
             }

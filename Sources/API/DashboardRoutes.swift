@@ -1,5 +1,6 @@
 import Accounts
 import Authentication
+import Batches
 import JSON
 import PostgreSQL
 import Reporting
@@ -22,31 +23,28 @@ enum DashboardRoutes {
                 let account = try context.scopedAccount(request, principal, connection)
                 let store = DashboardStore(connection: connection)
                 let figures = try store.figures(accountKey: account?.key)
-                let activity = try store.recentActivity(accountKey: account?.key)
+                let activity = try Events(connection: connection).latest(accountKey: account?.key)
                 return .json(overview(figures, account: account, activity: activity))
             }
         }
     }
 
     static func stats(_ figures: DashboardFigures, account: Account?) -> JSON {
-        [
+        var object: JSONObject = [
             "account_id": .string(account?.accountId),
             "total_batches": .int(figures.batches.total),
             "active_batches": .int(figures.batches.active),
             "total_jobs": .int(figures.jobs.total),
-            "pending_jobs": .int(figures.jobs.pending),
-            "scheduled_jobs": .int(figures.jobs.scheduled),
-            "in_progress_jobs": .int(figures.jobs.inProgress),
-            "completed_jobs": .int(figures.jobs.completed),
-            "failed_jobs": .int(figures.jobs.failed),
-            "suspended_jobs": .int(figures.jobs.suspended),
-            "cancelled_jobs": .int(figures.jobs.cancelled),
+        ]
+        for entry in figures.jobs.byStatus { object["\(entry.status.rawValue)_jobs"] = .int(entry.count) }
+        object.append([
             "total_calls": .int(figures.settledCalls),
             "total_cost": .amount(figures.totalCost),
             "total_minutes": .amount(figures.totalMinutes),
             "success_rate": .amount(figures.successRate),
             "generated_at": .string(Timestamp.now().rfc3339),
-        ]
+        ])
+        return .object(object)
     }
 
     static func overview(_ figures: DashboardFigures, account: Account?, activity: [ActivityEvent]) -> JSON {
@@ -68,12 +66,9 @@ enum DashboardRoutes {
                 "paused": .int(figures.batches.paused), "completed": .int(figures.batches.completed),
                 "cancelled": .int(figures.batches.cancelled),
             ],
-            "jobs": [
-                "total": .int(figures.jobs.total), "pending": .int(figures.jobs.pending),
-                "scheduled": .int(figures.jobs.scheduled), "in_progress": .int(figures.jobs.inProgress),
-                "completed": .int(figures.jobs.completed), "failed": .int(figures.jobs.failed),
-                "suspended": .int(figures.jobs.suspended), "cancelled": .int(figures.jobs.cancelled),
-            ],
+            "jobs": .object(JSONObject(
+                [.init(key: "total", value: .int(figures.jobs.total))]
+                    + figures.jobs.byStatus.map { .init(key: $0.status.rawValue, value: .int($0.count)) })),
             "costs": [
                 "total_spent": .amount(figures.totalCost), "total_minutes": .amount(figures.totalMinutes),
                 "average_per_call": .amount(figures.averagePerCall), "total_calls": .int(figures.settledCalls),

@@ -42,11 +42,7 @@ enum JobRoutes {
         filter.createdFrom = try instant(request, "created_from")
         filter.createdTo = try instant(request, "created_to", endOfDay: true)
         return try context.database.withConnection { connection in
-            if let reference = request.query["account_id"], !reference.isEmpty {
-                filter.accountKey = try context.visibleAccount(reference, principal, connection).key
-            } else if case .account(let key, _) = principal {
-                filter.accountKey = key
-            }
+            filter.accountKey = try context.scopedAccountKey(request, principal, connection)
             if let reference = request.query["batch_id"], !reference.isEmpty {
                 filter.batchKey = try context.visibleBatch(reference, principal, connection).key
             }

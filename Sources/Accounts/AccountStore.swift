@@ -237,6 +237,16 @@ public struct AccountStore {
     }
 }
 
+/// One entry of the activity feed (batch created, paused, resumed, cancelled, deleted, top-ups,
+/// suspensions): the `events` table.
+public struct ActivityEvent: Sendable {
+    public let type: String
+    public let message: String
+    public let accountId: String?
+    public let batchId: String?
+    public let createdAt: Timestamp
+}
+
 /// The activity feed: account and batch events, newest first on the dashboard.
 public struct Events {
     let connection: Connection
@@ -251,5 +261,22 @@ public struct Events {
             INSERT INTO events (account_id, type, message, details)
             VALUES (\(accountKey), \(type), \(message), \(detailsJSON)::jsonb)
             """)
+    }
+
+    /// The latest events, newest first (events_by_account or events_newest_first).
+    public func latest(accountKey: Int64?, limit: Int = 20) throws -> [ActivityEvent] {
+        try self.connection.query(
+            """
+            SELECT e.type, e.message, a.account_id, e.details ->> 'batch_id' AS batch_id, e.created_at
+            FROM events e LEFT JOIN accounts a ON a.id = e.account_id
+            WHERE (\(accountKey)::bigint IS NULL OR e.account_id = \(accountKey))
+            ORDER BY e.created_at DESC, e.id DESC
+            LIMIT \(limit)
+            """
+        ).map { row in
+            ActivityEvent(
+                type: try row.string("type"), message: try row.string("message"), accountId: try row.optionalString("account_id"),
+                batchId: try row.optionalString("batch_id"), createdAt: try row.timestamp("created_at"))
+        }
     }
 }

@@ -118,11 +118,10 @@ public struct BatchReportStore {
             WHERE b.id = \(batchKey)
             """)
         guard let row = batch.first else { throw BatchError.notFound }
-        let statuses = ["pending", "scheduled", "in_progress", "completed", "failed", "suspended", "cancelled"]
         return BatchReport.Summary(
             batchId: try row.string("batch_id"), name: try row.string("name"), accountId: try row.string("account_id"),
             status: try row.string("status"), createdAt: try row.timestamp("created_at"),
-            jobsByStatus: try statuses.map { ($0, try row.int("\($0)_jobs")) }, totalJobs: try row.int("total_jobs"),
+            jobsByStatus: try JobStatus.allCases.map { ($0.rawValue, try row.int("\($0.rawValue)_jobs")) }, totalJobs: try row.int("total_jobs"),
             calls: try row.int("settled_calls"), answeredCalls: try row.int("answered_calls"),
             totalCost: try row.amount("total_cost"), totalMinutes: try row.amount("total_minutes"),
             promises: try row.int("promises"), promisedAmount: try row.amount("promised_amount"))

@@ -1,3 +1,4 @@
+import Batches
 import Money
 import PostgreSQL
 import Time
@@ -9,7 +10,11 @@ public struct DashboardFigures: Sendable {
         public let total, active, paused, completed, cancelled: Int64
     }
     public struct Jobs: Sendable {
-        public let total, pending, scheduled, inProgress, completed, failed, suspended, cancelled: Int64
+        public let total: Int64
+        /// Every status, in `JobStatus.allCases` order.
+        public let byStatus: [(status: JobStatus, count: Int64)]
+
+        public func count(_ status: JobStatus) -> Int64 { self.byStatus.first { $0.status == status }?.count ?? 0 }
     }
 
     public let batches: Batches
@@ -20,9 +25,10 @@ public struct DashboardFigures: Sendable {
 
     /// completed / (completed + failed) × 100, to two decimals; 0 when nothing has finished.
     public var successRate: Amount {
-        let finished = self.jobs.completed + self.jobs.failed
+        let completed = self.jobs.count(.completed)
+        let finished = completed + self.jobs.count(.failed)
         guard finished > 0 else { return .zero }
-        return Amount(tenThousandths: (self.jobs.completed * 10_000 + finished / 2) / finished * 100)
+        return Amount(tenThousandths: (completed * 10_000 + finished / 2) / finished * 100)
     }
 
     /// The spend per settled call, to four decimals; 0 without calls.
@@ -30,16 +36,6 @@ public struct DashboardFigures: Sendable {
         guard self.settledCalls > 0 else { return .zero }
         return Amount(tenThousandths: (self.totalCost.tenThousandths + self.settledCalls / 2) / self.settledCalls)
     }
-}
-
-/// One entry of the activity feed (batch created, paused, resumed, cancelled, deleted, top-ups,
-/// suspensions): the `events` table.
-public struct ActivityEvent: Sendable {
-    public let type: String
-    public let message: String
-    public let accountId: String?
-    public let batchId: String?
-    public let createdAt: Timestamp
 }
 
 public struct DashboardStore {
@@ -73,28 +69,9 @@ public struct DashboardStore {
                 total: try row.int("batches"), active: try row.int("active"), paused: try row.int("paused"),
                 completed: try row.int("completed"), cancelled: try row.int("cancelled")),
             jobs: .init(
-                total: try row.int("total_jobs"), pending: try row.int("pending_jobs"), scheduled: try row.int("scheduled_jobs"),
-                inProgress: try row.int("in_progress_jobs"), completed: try row.int("completed_jobs"),
-                failed: try row.int("failed_jobs"), suspended: try row.int("suspended_jobs"),
-                cancelled: try row.int("cancelled_jobs")),
+                total: try row.int("total_jobs"),
+                byStatus: try JobStatus.allCases.map { ($0, try row.int("\($0.rawValue)_jobs")) }),
             totalCost: try row.amount("total_cost"), totalMinutes: try row.amount("total_minutes"),
             settledCalls: try row.int("settled_calls"))
-    }
-
-    /// The latest events, newest first (events_by_account or events_newest_first).
-    public func recentActivity(accountKey: Int64?, limit: Int = 20) throws -> [ActivityEvent] {
-        try self.connection.query(
-            """
-            SELECT e.type, e.message, a.account_id, e.details ->> 'batch_id' AS batch_id, e.created_at
-            FROM events e LEFT JOIN accounts a ON a.id = e.account_id
-            WHERE (\(accountKey)::bigint IS NULL OR e.account_id = \(accountKey))
-            ORDER BY e.created_at DESC, e.id DESC
-            LIMIT \(limit)
-            """
-        ).map { row in
-            ActivityEvent(
-                type: try row.string("type"), message: try row.string("message"), accountId: try row.optionalString("account_id"),
-                batchId: try row.optionalString("batch_id"), createdAt: try row.timestamp("created_at"))
-        }
     }
 }

@@ -1,3 +1,4 @@
+import Batches
 import Money
 @testable import Reporting
 import Testing
@@ -6,8 +7,9 @@ import Testing
     private func figures(completed: Int64, failed: Int64, cost: Int64, calls: Int64) -> DashboardFigures {
         DashboardFigures(
             batches: .init(total: 1, active: 1, paused: 0, completed: 0, cancelled: 0),
-            jobs: .init(total: completed + failed, pending: 0, scheduled: 0, inProgress: 0, completed: completed, failed: failed,
-                        suspended: 0, cancelled: 0),
+            jobs: .init(
+                total: completed + failed,
+                byStatus: JobStatus.allCases.map { ($0, $0 == .completed ? completed : $0 == .failed ? failed : 0) }),
             totalCost: Amount(tenThousandths: cost), totalMinutes: .zero, settledCalls: calls)
     }
 
