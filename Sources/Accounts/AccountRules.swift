@@ -9,11 +9,15 @@ public enum AccountRules {
         return bytes.allSatisfy { isLowerAlphanumeric($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
     }
 
-    /// `local@domain.tld`, without spaces, one `@`, a dot in the domain and no empty labels.
+    /// `local@domain.tld`: one `@`, a local part of 1–64 code points, at least two non-empty domain labels,
+    /// the last of at least 2 code points, and no white space (Unicode White_Space) or control character.
+    /// Code points, not bytes or grapheme clusters: the rule the OpenAPI document's pattern states.
+    /// The caller has trimmed the text and bounded its length.
     public static func isValidEmail(_ text: String) -> Bool {
-        guard text.utf8.count <= 254, !text.contains(where: { $0.isWhitespace }) else { return false }
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[0].utf8.count <= 64 else { return false }
+        let scalars = Array(text.unicodeScalars)
+        let refused = scalars.contains { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }
+        let parts = scalars.split(separator: "@", omittingEmptySubsequences: false)
+        guard !refused, parts.count == 2, (1...64).contains(parts[0].count) else { return false }
         let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
         return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty } && (labels.last?.count ?? 0) >= 2
     }

@@ -44,9 +44,12 @@ import Testing
     }
 
     @Test func checksEmails() {
-        for good in ["juan@empresa.com", "a.b+c@sub.domain.cl", "x@y.zz"] { #expect(AccountRules.isValidEmail(good), "\(good)") }
+        // Code points count, as the OpenAPI pattern counts them: 64 "ñ" (128 bytes) are a valid local part,
+        // and "c" with a combining accent is a two-code-point top-level label.
+        let longLocal = String(repeating: "ñ", count: 64)
+        for good in ["juan@empresa.com", "a.b+c@sub.domain.cl", "x@y.zz", "josé@ñandú.cl", "\(longLocal)@x.cl", "a@x.c\u{301}"] { #expect(AccountRules.isValidEmail(good), "\(good)") }
         for bad in ["", "juan", "juan@", "@empresa.com", "juan@empresa", "juan@@empresa.com", "ju an@empresa.com", "juan@empresa.c",
-                    "juan@.com", "juan@empresa..com"] {
+                    "juan@.com", "juan@empresa..com", "\(longLocal)ñ@x.cl", "juan\u{2003}x@empresa.com", "juan\u{7}@empresa.com"] {
             #expect(!AccountRules.isValidEmail(bad), "\(bad)")
         }
     }
