@@ -44,14 +44,13 @@ public struct JobStore {
     /// One page, newest first, and the total matching the filter. Jobs a deleted batch kept are
     /// listed (cancelled), like any other.
     public func list(_ filter: JobFilter, limit: Int, skip: Int) throws -> (jobs: [Job], total: Int) {
-        let status = filter.status?.rawValue
-        let matching: SQLQuery = """
-            WHERE (\(filter.accountKey)::bigint IS NULL OR j.account_id = \(filter.accountKey))
-              AND (\(filter.batchKey)::bigint IS NULL OR j.batch_id = \(filter.batchKey))
-              AND (\(status)::text IS NULL OR j.status = \(status))
-              AND (\(filter.createdFrom)::timestamptz IS NULL OR j.created_at >= \(filter.createdFrom))
-              AND (\(filter.createdTo)::timestamptz IS NULL OR j.created_at < \(filter.createdTo))
-            """
+        var conditions: [SQLQuery] = []
+        if let key = filter.accountKey { conditions.append("j.account_id = \(key)") }
+        if let key = filter.batchKey { conditions.append("j.batch_id = \(key)") }
+        if let status = filter.status { conditions.append("j.status = \(status.rawValue)") }
+        if let from = filter.createdFrom { conditions.append("j.created_at >= \(from)") }
+        if let to = filter.createdTo { conditions.append("j.created_at < \(to)") }
+        let matching = SQLQuery.whereAll(conditions)
         let rows = try self.connection.query(
             """
             SELECT \(literal: Job.columns) FROM \(Job.source)
@@ -59,8 +58,19 @@ public struct JobStore {
             ORDER BY j.id DESC
             LIMIT \(limit) OFFSET \(skip)
             """)
-        let total = try self.connection.query(
-            "SELECT count(*) AS total FROM jobs j \(matching)")[0].int("total")
+        let total: Int64
+        if filter.createdFrom == nil && filter.createdTo == nil {
+            // From the batches' counters, which the jobs triggers keep in the transaction that changes
+            // a job: a page must not count a million jobs to say how many there are.
+            var batches: [SQLQuery] = []
+            if let key = filter.accountKey { batches.append("account_id = \(key)") }
+            if let key = filter.batchKey { batches.append("id = \(key)") }
+            let column = filter.status?.counterColumn ?? "total_jobs"
+            total = try self.connection.query(
+                "SELECT coalesce(sum(\(literal: column)), 0) AS total FROM batches \(SQLQuery.whereAll(batches))")[0].int("total")
+        } else {
+            total = try self.connection.query("SELECT count(*) AS total FROM jobs j \(matching)")[0].int("total")
+        }
         return (try rows.map(Job.init(row:)), Int(total))
     }
 

@@ -18,6 +18,20 @@ public enum JobStatus: String, Sendable, CaseIterable {
 
     /// A finished job: it is never dialled again and carries its `completed_at`.
     public var isFinished: Bool { self == .completed || self == .failed || self == .cancelled }
+
+    /// The `batches` column that counts a batch's jobs in this status (kept by the jobs triggers,
+    /// sql/migrations/003_batches_and_jobs.sql).
+    public var counterColumn: StaticString {
+        switch self {
+        case .pending: "pending_jobs"
+        case .scheduled: "scheduled_jobs"
+        case .inProgress: "in_progress_jobs"
+        case .completed: "completed_jobs"
+        case .failed: "failed_jobs"
+        case .suspended: "suspended_jobs"
+        case .cancelled: "cancelled_jobs"
+        }
+    }
 }
 
 /// How contacts become jobs: grouped from a spreadsheet (`basic`, `acquisition`) or given as JSON.

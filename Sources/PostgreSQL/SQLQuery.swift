@@ -17,6 +17,14 @@ public struct SQLQuery: Sendable, ExpressibleByStringInterpolation, CustomString
         self.parameters = parameters
     }
 
+    /// `WHERE` and `conditions` joined by AND, or nothing when there are none. Filters build only the
+    /// conditions they were given: each combination is its own statement with its own plan, where a
+    /// catch-all (`$1 IS NULL OR column = $1`) would leave PostgreSQL a plan that uses no index.
+    public static func whereAll(_ conditions: [SQLQuery]) -> SQLQuery {
+        guard let first = conditions.first else { return "" }
+        return conditions.dropFirst().reduce("WHERE \(first)") { clause, condition in "\(clause) AND \(condition)" }
+    }
+
     public init(stringLiteral value: String) {
         self.init(value)
     }

@@ -48,19 +48,9 @@ public struct CallHistoryStore {
     }
 
     /// One page, newest first (ties by id), and the total matching the filter. A day filter is
-    /// turned into instants per account, so a day is midnight to midnight on the account's clock.
+    /// turned into instants in the account's time zone, so a day is midnight to midnight on its clock.
     public func list(_ filter: CallFilter, limit: Int, skip: Int) throws -> (calls: [CallListing], total: Int) {
-        let matching: SQLQuery = """
-            WHERE (\(filter.accountKey)::bigint IS NULL OR c.account_id = \(filter.accountKey))
-              AND (\(filter.batchKey)::bigint IS NULL OR c.batch_id = \(filter.batchKey))
-              AND (\(filter.jobKey)::bigint IS NULL OR c.job_id = \(filter.jobKey))
-              AND (\(filter.status)::text IS NULL OR c.status = \(filter.status))
-              AND (\(filter.phone)::text IS NULL OR c.phone = \(filter.phone))
-              AND (\(filter.fromDay?.iso)::date IS NULL
-                   OR c.created_at >= (\(filter.fromDay?.iso)::date)::timestamp AT TIME ZONE a.timezone)
-              AND (\(filter.toDay?.iso)::date IS NULL
-                   OR c.created_at < (\(filter.toDay?.iso)::date + 1)::timestamp AT TIME ZONE a.timezone)
-            """
+        let matching = SQLQuery.whereAll(Self.conditions(filter))
         let rows = try self.connection.query(
             """
             SELECT \(literal: CallRecord.columns), j.job_id AS job_ref, b.batch_id AS batch_ref, a.account_id AS account_ref,
@@ -71,9 +61,66 @@ public struct CallHistoryStore {
             ORDER BY c.created_at DESC, c.id DESC
             LIMIT \(limit) OFFSET \(skip)
             """)
-        let total = try self.connection.query(
-            "SELECT count(*) AS total FROM calls c JOIN accounts a ON a.id = c.account_id \(matching)")[0].int("total")
-        return (try rows.map(CallListing.init(row:)), Int(total))
+        return (try rows.map(CallListing.init(row:)), try self.total(filter, matching))
+    }
+
+    /// The conditions of `filter`, each sargable where an index serves it (sql/migrations/010_read_speed.sql).
+    private static func conditions(_ filter: CallFilter) -> [SQLQuery] {
+        var conditions: [SQLQuery] = []
+        if let key = filter.accountKey { conditions.append("c.account_id = \(key)") }
+        if let key = filter.batchKey { conditions.append("c.batch_id = \(key)") }
+        if let key = filter.jobKey { conditions.append("c.job_id = \(key)") }
+        if let status = filter.status { conditions.append("c.status = \(status)") }
+        if let phone = filter.phone { conditions.append("c.phone = \(phone)") }
+        guard filter.fromDay != nil || filter.toDay != nil else { return conditions }
+        // The filter's one account (named, or the batch's or the job's) gives the zone as a value
+        // computed once, so the bounds are constants an index range can use.
+        let zone: SQLQuery? =
+            if let key = filter.accountKey { "(SELECT timezone FROM accounts WHERE id = \(key))" }
+            else if let key = filter.batchKey { "(SELECT timezone FROM accounts WHERE id = (SELECT account_id FROM batches WHERE id = \(key)))" }
+            else if let key = filter.jobKey { "(SELECT timezone FROM accounts WHERE id = (SELECT account_id FROM jobs WHERE id = \(key)))" }
+            else { nil }
+        for (day, isEnd) in [(filter.fromDay, false), (filter.toDay, true)] {
+            guard let day else { continue }
+            let midnight: SQLQuery = isEnd ? "(\(day.iso)::date + 1)::timestamp" : "(\(day.iso)::date)::timestamp"
+            let comparison: SQLQuery = isEnd ? "<" : ">="
+            if let zone {
+                conditions.append("c.created_at \(comparison) \(midnight) AT TIME ZONE \(zone)")
+            } else {
+                // Each call's own account's zone, plus the widest bound any zone allows (UTC-12 to
+                // UTC+14) for the index.
+                let widest: SQLQuery = isEnd ? "\(midnight) AT TIME ZONE 'UTC' + interval '12 hours'"
+                    : "\(midnight) AT TIME ZONE 'UTC' - interval '14 hours'"
+                conditions.append("c.created_at \(comparison) \(midnight) AT TIME ZONE a.timezone")
+                conditions.append("c.created_at \(comparison) \(widest)")
+            }
+        }
+        return conditions
+    }
+
+    /// How many calls match. A filter of nothing but an account and/or a batch is answered from the
+    /// batches' settled-call counters plus the few open calls (partial indexes on `settled_at IS NULL`);
+    /// anything else is counted.
+    private func total(_ filter: CallFilter, _ matching: SQLQuery) throws -> Int {
+        let counted = filter.jobKey != nil || filter.status != nil || filter.phone != nil
+            || filter.fromDay != nil || filter.toDay != nil
+        if counted {
+            // Only days without one account compare with each call's account's zone (`a.timezone`).
+            let eachAccountsZone = filter.accountKey == nil && filter.batchKey == nil && filter.jobKey == nil
+                && (filter.fromDay != nil || filter.toDay != nil)
+            let source: SQLQuery = eachAccountsZone ? "calls c JOIN accounts a ON a.id = c.account_id" : "calls c"
+            return Int(try self.connection.query("SELECT count(*) AS total FROM \(source) \(matching)")[0].int("total"))
+        }
+        // Here the conditions are the account's and the batch's, which the open-call indexes serve.
+        let open = SQLQuery.whereAll(Self.conditions(filter) + ["c.settled_at IS NULL"])
+        var batches: [SQLQuery] = []
+        if let key = filter.accountKey { batches.append("account_id = \(key)") }
+        if let key = filter.batchKey { batches.append("id = \(key)") }
+        return Int(try self.connection.query(
+            """
+            SELECT (SELECT coalesce(sum(settled_calls), 0) FROM batches \(SQLQuery.whereAll(batches)))
+                + (SELECT count(*) FROM calls c \(open)) AS total
+            """)[0].int("total"))
     }
 
     /// A call by our attempt id (`att_…`) or the provider's call id, with its transcript, and the

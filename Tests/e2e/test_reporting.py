@@ -173,6 +173,24 @@ def test_every_history_filter_matches_sql(stack, admin, scenario):
     assert combined["total"] == 5
 
 
+def test_totals_from_counters_match_a_count(stack, admin, scenario):
+    """Unfiltered, per-account and per-batch totals come from the batches' counters plus the open calls
+    (not from counting); every other filter counts. Both must say what a count over the rows says."""
+    a, first = scenario["a"], scenario["first"]
+    assert history(stack, admin, "?limit=1")["total"] == sql_int(stack, "SELECT count(*) FROM calls")
+    assert history(stack, admin, f"?account_id={a['account_id']}&batch_id={scenario['other']['batch_id']}")["total"] == 0
+    # Days of every account, each in its own zone (no account named).
+    assert history(stack, admin, "?start_date=2026-12-01&end_date=2026-12-01&limit=1")["total"] == sql_int(stack, """
+        SELECT count(*) FROM calls c JOIN accounts a ON a.id = c.account_id
+        WHERE c.created_at >= '2026-12-01'::timestamp AT TIME ZONE a.timezone
+          AND c.created_at < '2026-12-02'::timestamp AT TIME ZONE a.timezone""")
+    jobs = [("?limit=1", "true"), ("?status=failed&limit=1", "status = 'failed'"),
+            (f"?account_id={a['account_id']}&status=completed&limit=1", f"account_id = {account_key_sql(a)} AND status = 'completed'"),
+            (f"?batch_id={first['batch_id']}&limit=1", f"batch_id = {batch_key_sql(first)}")]
+    for query, where in jobs:
+        assert get(stack, admin, "/api/v1/jobs" + query)["total"] == sql_int(stack, f"SELECT count(*) FROM jobs WHERE {where}"), query
+
+
 @pytest.mark.parametrize("query, field", [
     ("?status=done", "status"), ("?phone=912345678", "phone"), ("?start_date=2026-13-01", "start_date"),
     ("?end_date=yesterday", "end_date"), ("?start_date=2026-12-02&end_date=2026-12-01", "end_date"),
