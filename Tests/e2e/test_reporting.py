@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from test_accounts import new_account
-from test_dispatch import dispatch, due_before_any_test_clock
+from test_dispatch import campaign, dispatch, due_before_any_test_clock
 from test_lifecycle import rut
 
 # Santiago is UTC-3 in December: 02:30Z is still Dec 1 there, 03:30Z is already Dec 2.
@@ -392,3 +392,15 @@ def test_metrics_count_requests_calls_and_dispatcher_passes(stack, admin, scenar
     assert metric(after, "speechai_calls_open") == sql_int(stack, "SELECT count(*) FROM calls WHERE settled_at IS NULL")
     assert metric(after, "speechai_holds_pending") == sql_int(
         stack, "SELECT count(*) FROM credit_holds WHERE status = 'pending'")
+
+
+def test_hourly_stats_are_local_hours_in_a_quarter_hour_zone(stack, admin):
+    """Kathmandu is UTC+5:45: a call placed at 09:50Z is at 15:35 there, hour 15. The summary counts calls
+    per UTC quarter hour before turning the groups into local hours; whole UTC hours would say 14."""
+    stack.psql("UPDATE batches SET status = 'cancelled', cancelled_at = now() WHERE status IN ('active', 'paused')")
+    account = new_account(stack, admin, initial_credits=100.0, country="CL", timezone="Asia/Kathmandu")
+    _, batch = campaign(stack, admin, ["+56912345670"], account=account, first_rut=40_000_000)
+    dispatch(stack, now="2026-12-02T09:50:00Z")
+    summary = get(stack, admin, f"/api/v1/batches/{batch['batch_id']}/summary")
+    assert summary["hourly_stats"] == [{"date": "2026-12-02", "hour": 15, "total_calls": 1, "successful_calls": 1,
+                                        "success_rate": 100}]
