@@ -9,7 +9,8 @@
 #   scripts/stack.sh pool-start STATE_DIR | pool-stop STATE_DIR
 #   scripts/stack.sh nginx-start STATE_DIR | nginx-stop STATE_DIR (env FCGI_SOCKET: another upstream;
 #       CONSOLE_ROOT: a build of the React console to serve on the same origin, see
-#       nginx/speechai-console.conf; NGINX_LOCATIONS: another locations file, for tests)
+#       nginx/speechai-console.conf; NGINX_LOCATIONS: another locations file, for tests;
+#       NGINX_LIMITS: another file of rate-limit zones, for tests)
 #   scripts/stack.sh admin-key STATE_DIR   (prints a working admin key, creating $STATE_DIR/admin-key if needed)
 #
 # Every process is stopped by the pid it was started with, never by name.
@@ -134,6 +135,7 @@ nginx_start() {
     sed -e "s|@STATE@|$STATE|g" -e "s|@ROOT@|$ROOT|g" -e "s|@PORT@|$HTTP_PORT|g" \
         -e "s|@SOCKET@|${FCGI_SOCKET:-$STATE/run/fcgi.sock}|g" -e "s|@USER@|$user|g" -e "s|@ACCESS_LOG@|$access_log|g" \
         -e "s|@LOCATIONS@|${NGINX_LOCATIONS:-$ROOT/nginx/speechai-locations.conf}|g" -e "s|@SITE_ROOT@|$site_root|g" \
+        -e "s|@LIMITS@|${NGINX_LIMITS:-$ROOT/nginx/speechai-limits.conf}|g" \
         "$ROOT/nginx/dev.conf.template" >"$STATE/nginx/nginx.conf"
     nginx -p "$STATE/nginx" -c "$STATE/nginx/nginx.conf" -t -q
     nginx -p "$STATE/nginx" -c "$STATE/nginx/nginx.conf"

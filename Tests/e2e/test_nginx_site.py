@@ -331,3 +331,29 @@ class TestConsoleOnTheSameOrigin:
         outside = requests.Session()
         outside.mount("http://", SourceAddressAdapter("127.0.0.2"))
         assert outside.get(stack.url("/internal/status"), timeout=10).status_code == 403
+
+
+def test_writes_and_uploads_are_rate_limited_per_client_with_a_json_429(stack, admin):
+    """nginx/speechai-limits.conf as shipped: 20 writes a second with bursts of 40, 30 uploads a minute with bursts
+    of 10, reads unlimited. Requests go back to back over one connection, far faster than the rates refill."""
+    restart_nginx(stack, NGINX_LIMITS=str(NGINX / "speechai-limits.conf"))
+    try:
+        with requests.Session() as session:
+            session.headers["Authorization"] = f"Bearer {admin}"
+            reads = [session.get(stack.url("/api/v1/use-cases"), timeout=10).status_code for _ in range(100)]
+            assert 429 not in reads and set(reads) == {200}
+            writes = [session.post(stack.url("/api/v1/accounts"), json={}, timeout=10) for _ in range(80)]
+            statuses = [response.status_code for response in writes]
+            assert set(statuses[:40]) == {400}, statuses  # the burst reaches the pool (which refuses the empty body)
+            refused = [response for response in writes if response.status_code == 429]
+            assert len(refused) >= 20, statuses
+            for response in refused[:3]:
+                assert_json_error(response.status_code, response.headers, response.content, 429, "RATE_LIMITED")
+        time.sleep(2.1)  # the writes' bucket refills (40 at 20 a second)
+        with requests.Session() as session:
+            session.headers["Authorization"] = f"Bearer {admin}"
+            uploads = [session.post(stack.url("/api/v1/batches/excel/preview"), files={"account_id": (None, "x")},
+                                    timeout=10).status_code for _ in range(16)]
+            assert 429 not in uploads[:11] and uploads[11:] == [429] * 5, uploads
+    finally:
+        restart_nginx(stack)
