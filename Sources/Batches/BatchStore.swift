@@ -223,6 +223,19 @@ public struct BatchStore {
     static let importLockSpace = 0x5350_4249
 }
 
+extension BatchStore {
+    /// A scalar subquery: one counter of `batches` summed over an account's batches and/or one batch
+    /// (every batch with neither), deleted ones included, as their jobs and calls stay listed. The
+    /// counters are kept in the transaction that changes what they count, so a page's total needs no
+    /// count over its rows.
+    public static func counterSum(_ column: StaticString, accountKey: Int64?, batchKey: Int64?) -> SQLQuery {
+        var conditions: [SQLQuery] = []
+        if let key = accountKey { conditions.append("account_id = \(key)") }
+        if let key = batchKey { conditions.append("id = \(key)") }
+        return "(SELECT coalesce(sum(\(literal: column)), 0) FROM batches \(SQLQuery.whereAll(conditions)))"
+    }
+}
+
 /// One hour of a batch's calls, in the batch's time zone (its summary's `hourly_stats`).
 public struct HourlyCallStats: Sendable, Equatable {
     public let date: String

@@ -60,14 +60,11 @@ public struct JobStore {
             """)
         let total: Int64
         if filter.createdFrom == nil && filter.createdTo == nil {
-            // From the batches' counters, which the jobs triggers keep in the transaction that changes
-            // a job: a page must not count a million jobs to say how many there are.
-            var batches: [SQLQuery] = []
-            if let key = filter.accountKey { batches.append("account_id = \(key)") }
-            if let key = filter.batchKey { batches.append("id = \(key)") }
-            let column = filter.status?.counterColumn ?? "total_jobs"
-            total = try self.connection.query(
-                "SELECT coalesce(sum(\(literal: column)), 0) AS total FROM batches \(SQLQuery.whereAll(batches))")[0].int("total")
+            // From the batches' counters (the jobs triggers keep them): a page must not count a million
+            // jobs to say how many there are.
+            let counter = BatchStore.counterSum(
+                filter.status?.counterColumn ?? "total_jobs", accountKey: filter.accountKey, batchKey: filter.batchKey)
+            total = try self.connection.query("SELECT \(counter) AS total")[0].int("total")
         } else {
             total = try self.connection.query("SELECT count(*) AS total FROM jobs j \(matching)")[0].int("total")
         }

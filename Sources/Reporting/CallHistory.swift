@@ -50,7 +50,8 @@ public struct CallHistoryStore {
     /// One page, newest first (ties by id), and the total matching the filter. A day filter is
     /// turned into instants in the account's time zone, so a day is midnight to midnight on its clock.
     public func list(_ filter: CallFilter, limit: Int, skip: Int) throws -> (calls: [CallListing], total: Int) {
-        let matching = SQLQuery.whereAll(Self.conditions(filter))
+        let (conditions, readsAccountZone) = Self.conditions(filter)
+        let matching = SQLQuery.whereAll(conditions)
         let rows = try self.connection.query(
             """
             SELECT \(literal: CallRecord.columns), j.job_id AS job_ref, b.batch_id AS batch_ref, a.account_id AS account_ref,
@@ -61,18 +62,19 @@ public struct CallHistoryStore {
             ORDER BY c.created_at DESC, c.id DESC
             LIMIT \(limit) OFFSET \(skip)
             """)
-        return (try rows.map(CallListing.init(row:)), try self.total(filter, matching))
+        return (try rows.map(CallListing.init(row:)), try self.total(filter, conditions, readsAccountZone: readsAccountZone))
     }
 
-    /// The conditions of `filter`, each sargable where an index serves it (sql/migrations/010_read_speed.sql).
-    private static func conditions(_ filter: CallFilter) -> [SQLQuery] {
+    /// The conditions of `filter`, each sargable where an index serves it (sql/migrations/010_read_speed.sql),
+    /// and whether they compare with each call's account's zone (`a.timezone`: days without one account).
+    private static func conditions(_ filter: CallFilter) -> (conditions: [SQLQuery], readsAccountZone: Bool) {
         var conditions: [SQLQuery] = []
         if let key = filter.accountKey { conditions.append("c.account_id = \(key)") }
         if let key = filter.batchKey { conditions.append("c.batch_id = \(key)") }
         if let key = filter.jobKey { conditions.append("c.job_id = \(key)") }
         if let status = filter.status { conditions.append("c.status = \(status)") }
         if let phone = filter.phone { conditions.append("c.phone = \(phone)") }
-        guard filter.fromDay != nil || filter.toDay != nil else { return conditions }
+        guard filter.fromDay != nil || filter.toDay != nil else { return (conditions, false) }
         // The filter's one account (named, or the batch's or the job's) gives the zone as a value
         // computed once, so the bounds are constants an index range can use.
         let zone: SQLQuery? =
@@ -95,32 +97,25 @@ public struct CallHistoryStore {
                 conditions.append("c.created_at \(comparison) \(widest)")
             }
         }
-        return conditions
+        return (conditions, zone == nil)
     }
 
     /// How many calls match. A filter of nothing but an account and/or a batch is answered from the
     /// batches' settled-call counters plus the few open calls (partial indexes on `settled_at IS NULL`);
     /// anything else is counted.
-    private func total(_ filter: CallFilter, _ matching: SQLQuery) throws -> Int {
+    private func total(_ filter: CallFilter, _ conditions: [SQLQuery], readsAccountZone: Bool) throws -> Int {
         let counted = filter.jobKey != nil || filter.status != nil || filter.phone != nil
             || filter.fromDay != nil || filter.toDay != nil
         if counted {
-            // Only days without one account compare with each call's account's zone (`a.timezone`).
-            let eachAccountsZone = filter.accountKey == nil && filter.batchKey == nil && filter.jobKey == nil
-                && (filter.fromDay != nil || filter.toDay != nil)
-            let source: SQLQuery = eachAccountsZone ? "calls c JOIN accounts a ON a.id = c.account_id" : "calls c"
-            return Int(try self.connection.query("SELECT count(*) AS total FROM \(source) \(matching)")[0].int("total"))
+            let source: SQLQuery = readsAccountZone ? "calls c JOIN accounts a ON a.id = c.account_id" : "calls c"
+            return Int(try self.connection.query(
+                "SELECT count(*) AS total FROM \(source) \(SQLQuery.whereAll(conditions))")[0].int("total"))
         }
         // Here the conditions are the account's and the batch's, which the open-call indexes serve.
-        let open = SQLQuery.whereAll(Self.conditions(filter) + ["c.settled_at IS NULL"])
-        var batches: [SQLQuery] = []
-        if let key = filter.accountKey { batches.append("account_id = \(key)") }
-        if let key = filter.batchKey { batches.append("id = \(key)") }
+        let settled = BatchStore.counterSum("settled_calls", accountKey: filter.accountKey, batchKey: filter.batchKey)
+        let open = SQLQuery.whereAll(conditions + ["c.settled_at IS NULL"])
         return Int(try self.connection.query(
-            """
-            SELECT (SELECT coalesce(sum(settled_calls), 0) FROM batches \(SQLQuery.whereAll(batches)))
-                + (SELECT count(*) FROM calls c \(open)) AS total
-            """)[0].int("total"))
+            "SELECT \(settled) + (SELECT count(*) FROM calls c \(open)) AS total")[0].int("total"))
     }
 
     /// A call by our attempt id (`att_…`) or the provider's call id, with its transcript, and the

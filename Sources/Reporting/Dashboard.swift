@@ -70,7 +70,7 @@ public struct DashboardStore {
                 completed: try row.int("completed"), cancelled: try row.int("cancelled")),
             jobs: .init(
                 total: try row.int("total_jobs"),
-                byStatus: try JobStatus.allCases.map { ($0, try row.int("\($0.rawValue)_jobs")) }),
+                byStatus: try JobStatus.allCases.map { ($0, try row.int($0.counterColumn.description)) }),
             totalCost: try row.amount("total_cost"), totalMinutes: try row.amount("total_minutes"),
             settledCalls: try row.int("settled_calls"))
     }
