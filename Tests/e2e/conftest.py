@@ -69,9 +69,9 @@ class Stack:
         return subprocess.run([str(STACK), "database-url", str(self.state)], check=True, capture_output=True,
                               text=True, env=dict(os.environ)).stdout.strip()
 
-    def psql(self, sql: str) -> str:
-        """One value read straight from the database (for checks the API does not expose)."""
-        result = subprocess.run(["psql", "-XAtq", self.database_url(), "-c", sql], capture_output=True, text=True,
+    def psql(self, sql: str, url=None) -> str:
+        """One value read straight from the database (for checks the API does not expose); `url`: another one."""
+        result = subprocess.run(["psql", "-XAtq", url or self.database_url(), "-c", sql], capture_output=True, text=True,
                                 timeout=30)
         assert result.returncode == 0, result.stderr
         return result.stdout.strip()

@@ -78,10 +78,10 @@ def jobs(stack, admin, batch):
     return sorted(response.json()["jobs"], key=lambda job: job["contact"]["name"])
 
 
-def calls(stack, batch, columns="phone, status, outcome, attempt"):
+def calls(stack, batch, columns="phone, status, outcome, attempt", url=None):
     rows = stack.psql(
         f"SELECT {columns} FROM calls WHERE batch_id = (SELECT id FROM batches WHERE batch_id = '{batch['batch_id']}') "
-        "ORDER BY id")
+        "ORDER BY id", url)
     return [row.split("|") for row in rows.splitlines()] if rows else []
 
 
@@ -89,10 +89,10 @@ def balance(stack, admin, account):
     return stack.api("GET", f"/api/v1/accounts/{account['account_id']}/balance", admin).json()
 
 
-def reconciled(stack):
+def reconciled(stack, url=None):
     """The ledger invariants (PRODUCT §4) and the batch counters, checked by the analysts' reports."""
-    ledger = stack.psql(open("sql/reports/ledger_reconciliation.sql").read())
-    counters = stack.psql(open("sql/reports/batch_counters.sql").read())
+    ledger = stack.psql(open("sql/reports/ledger_reconciliation.sql").read(), url)
+    counters = stack.psql(open("sql/reports/batch_counters.sql").read(), url)
     return all(line.endswith("|t") for line in ledger.splitlines()) and \
         all(line.endswith("|t") for line in counters.splitlines())
 

@@ -7,32 +7,15 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from test_dispatch import WEDNESDAY_NOON, campaign, dispatch
+from conftest import STACK
+from test_dispatch import WEDNESDAY_NOON, calls, campaign, dispatch, reconciled
 
-ROOT = Path(__file__).resolve().parents[2]
-STACK = ROOT / "scripts" / "stack.sh"
 PG_BIN = "/usr/lib/postgresql/15/bin"
 
 
-def psql(url, sql):
-    result = subprocess.run(["psql", "-XAtq", "-v", "ON_ERROR_STOP=1", url, "-c", sql], capture_output=True, text=True,
-                            timeout=60)
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
-
-
-def clean(url):
-    """Both analysts' checks say every row is consistent (the ledger invariants and the batch counters)."""
-    reports = [psql(url, (ROOT / "sql" / "reports" / name).read_text())
-               for name in ("ledger_reconciliation.sql", "batch_counters.sql")]
-    return all(line.endswith("|t") for report in reports for line in report.splitlines())
-
-
-def attempts(url, batch):
+def attempts(stack, batch, url=None):
     """(phone, attempt) of every call of the batch, in order."""
-    rows = psql(url, "SELECT phone, attempt FROM calls WHERE batch_id = "
-                     f"(SELECT id FROM batches WHERE batch_id = '{batch['batch_id']}') ORDER BY id")
-    return [tuple(row.split("|")) for row in rows.splitlines()]
+    return [tuple(row) for row in calls(stack, batch, "phone, attempt", url)]
 
 
 def test_a_dump_restored_into_a_fresh_cluster_resumes_without_calling_anyone_twice(stack, admin, tmp_path):
@@ -40,7 +23,7 @@ def test_a_dump_restored_into_a_fresh_cluster_resumes_without_calling_anyone_twi
     # Two contacts answer; the third does not and is due again 24 hours later (retry_delay_hours).
     _, batch = campaign(stack, admin, ["+56912345670", "+56912345673", "+56912345676"], first_rut=50_000_000)
     dispatch(stack, now=WEDNESDAY_NOON)
-    before = attempts(stack.database_url(), batch)
+    before = attempts(stack, batch)
     assert sorted(before) == [("+56912345670", "1"), ("+56912345673", "1"), ("+56912345676", "1")]
 
     dump, roles = tmp_path / "speechai.dump", tmp_path / "roles.sql"
@@ -62,20 +45,20 @@ def test_a_dump_restored_into_a_fresh_cluster_resumes_without_calling_anyone_twi
         restored = subprocess.run([f"{PG_BIN}/pg_restore", "--exit-on-error", "--dbname", target, str(dump)],
                                   capture_output=True, text=True, timeout=300)
         assert restored.returncode == 0, restored.stderr
-        assert attempts(target, batch) == before
-        assert psql(target, "SELECT count(*) FROM schema_migrations") == psql(source, "SELECT count(*) FROM schema_migrations")
-        assert clean(target)
+        assert attempts(stack, batch, target) == before
+        assert stack.psql("SELECT count(*) FROM schema_migrations", target) == stack.psql("SELECT count(*) FROM schema_migrations")
+        assert reconciled(stack, target)
 
         # The day after, on the restored database: only the contact who did not answer is called, once.
         dispatch(stack, now="2026-12-03T15:30:00Z", DATABASE_URL=target)
-        after = attempts(target, batch)
+        after = attempts(stack, batch, target)
         assert after[:3] == before and after[3:] == [("+56912345676", "2")]
         assert len(set(after)) == len(after)
-        assert psql(target, "SELECT count(*) FROM calls WHERE settled_at IS NULL") == "0"
-        assert clean(target)
+        assert stack.psql("SELECT count(*) FROM calls WHERE settled_at IS NULL", target) == "0"
+        assert reconciled(stack, target)
         # A second pass finds nobody due.
         assert "claimed=0" in dispatch(stack, now="2026-12-03T15:31:00Z", DATABASE_URL=target)
-        assert attempts(target, batch) == after
+        assert attempts(stack, batch, target) == after
     finally:
         subprocess.run([str(STACK), "pg-stop", str(state)], env=env, stdout=subprocess.DEVNULL)
         cluster = os.path.realpath(state / "pg")
