@@ -127,6 +127,23 @@ def process_alive(pid: int) -> bool:
         return False
 
 
+# Each scenario's figures, printed after the run's summary (make test shows them even when all pass).
+SCENARIO_FIGURES = []
+
+
+@pytest.fixture(scope="session")
+def figures():
+    """`figures(scenario, text)`: one line of a scenario's figures for the end of the run."""
+    return lambda scenario, text: SCENARIO_FIGURES.append(f"{scenario}: {text}")
+
+
+def pytest_terminal_summary(terminalreporter):
+    if SCENARIO_FIGURES:
+        terminalreporter.section("scenarios and their figures")
+        for line in SCENARIO_FIGURES:
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture(scope="session")
 def stack():
     state = Path(os.environ["SPEECHAI_STACK_STATE"])

@@ -21,8 +21,13 @@ class FakeRetell:
     def __init__(self):
         self.requests = []          # (method, path, body) in arrival order
         self.calls = {}             # call_id -> call object served by get-call
-        self.behaviour = "accept"   # accept | refuse | error | slow_accept
+        # accept | refuse | error | slow_accept (creates the call, answers after slow_seconds) |
+        # timeout (creates nothing, answers 504 after slow_seconds)
+        self.behaviour = "accept"
         self.slow_seconds = 0.0
+        # When set, a function of each create-phone-call body returning (behaviour, seconds) for
+        # that request alone: the fault suite's seeded schedule of provider faults.
+        self.choose = None
         # When set, get-call answers every call as ended, its outcome by the number's last digit
         # (the simulator's table), so polls settle a whole campaign.
         self.auto_end = False
@@ -39,15 +44,23 @@ class FakeRetell:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (its timeout is part of the test)
 
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 with fake.lock:
                     fake.requests.append(("POST", self.path, body, self.headers.get("Authorization")))
-                    behaviour = fake.behaviour
+                    behaviour, seconds = fake.behaviour, fake.slow_seconds
                 if self.path != "/v2/create-phone-call":
                     return self.reply(404, {"message": "not found"})
+                if fake.choose is not None:
+                    behaviour, seconds = fake.choose(body)
+                if behaviour == "timeout":
+                    time.sleep(seconds)
+                    return self.reply(504, {"message": "upstream timeout"})
                 if behaviour == "refuse":
                     return self.reply(422, {"message": "invalid to_number"})
                 if behaviour == "error":
@@ -58,7 +71,7 @@ class FakeRetell:
                 with fake.lock:
                     fake.calls[call_id] = call
                 if behaviour == "slow_accept":
-                    time.sleep(fake.slow_seconds)  # the call exists; the client gave up waiting
+                    time.sleep(seconds)  # the call exists; the client may have given up waiting
                 self.reply(201, call)
 
             def do_GET(self):
