@@ -74,14 +74,17 @@ struct RequestBody {
         self.object = object
     }
 
-    /// Parses the body of `request` as a JSON object (an empty body is an empty object).
+    /// Parses the body of `request` as a JSON object (an empty body is an empty object, with or
+    /// without a Content-Type: the console's bodiless PUTs send none). A body of another type, or
+    /// one that does not say its type, is a 415.
     static func parse(_ request: Request) throws(HTTPError) -> RequestBody {
-        if let type = request.header("content-type"), !type.lowercased().hasPrefix("application/json") {
-            throw HTTPError(status: 415, code: "UNSUPPORTED_MEDIA_TYPE", message: "Send the body as application/json")
+        let blank = request.body.allSatisfy { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+        let type = request.header("content-type")
+        if type.map({ !$0.lowercased().hasPrefix("application/json") }) ?? !blank {
+            throw HTTPError(
+                status: 415, code: "UNSUPPORTED_MEDIA_TYPE", message: "Send the body as application/json (with that Content-Type)")
         }
-        if request.body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
-            return RequestBody(object: JSONObject())
-        }
+        if blank { return RequestBody(object: JSONObject()) }
         let value: JSON
         do {
             value = try JSON.parse(request.body)

@@ -13,9 +13,21 @@ enum FormatDetection {
     static func detect(_ bytes: [UInt8]) -> SpreadsheetFormat? {
         if bytes.starts(with: Self.zipSignature) { return Self.isWorkbookZIP(bytes) ? .xlsx : nil }
         if bytes.starts(with: CompoundFile.signature) { return .xls }
-        if bytes.starts(with: Self.pdfSignature) { return nil }
+        if bytes.starts(with: Self.pdfSignature) || Self.isMarkup(bytes) { return nil }
         return Self.looksLikeText(bytes.prefix(Self.textSampleBytes)) ? .csv : nil
     }
+
+    /// Markup that opens like a web page or an XML document. Systems that "export to Excel" often
+    /// write an HTML table (or Excel 2003's XML) under a `.xls` name; read as CSV it would become
+    /// one column of tags and a misleading "no phone column" error.
+    static func isMarkup(_ bytes: [UInt8]) -> Bool {
+        var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        while start < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[start]) { start += 1 }
+        let opening = String(decoding: bytes[start..<min(bytes.count, start + 16)], as: UTF8.self).lowercased()
+        return Self.markupOpenings.contains { opening.hasPrefix($0) }
+    }
+
+    private static let markupOpenings = ["<!doctype", "<html", "<table", "<?xml", "<workbook"]
 
     /// A ZIP is a workbook when it has `xl/workbook.xml`. A ZIP whose table of contents cannot be
     /// read (an upload cut short, a damaged file) counts as a workbook too, so that the client hears

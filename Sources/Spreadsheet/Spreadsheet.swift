@@ -22,6 +22,12 @@ public enum Spreadsheet {
             return .csv
         }
         guard let format = Self.detectFormat(bytes) else {
+            if FormatDetection.isMarkup(bytes) {
+                throw SpreadsheetError(
+                    .unsupportedFormat,
+                    "The file is a web page or an XML document, not a spreadsheet, whatever its name says: open it in "
+                        + "Excel and save it as an Excel workbook (.xlsx) or as \"CSV UTF-8\", then upload it again")
+            }
             throw SpreadsheetError(
                 .unsupportedFormat, "The file is not an Excel workbook (.xlsx or .xls) or a CSV file")
         }

@@ -31,3 +31,24 @@ struct FormatDetectionTests {
         #expect(Spreadsheet.detectFormat(Array(repeating: 0x01, count: 100)) == nil)
     }
 }
+
+@Suite("web pages and XML named like spreadsheets")
+struct MarkupDetectionTests {
+    @Test("refused with what the file is and how to save it", arguments: [
+        "<html><body><table><tr><td>RUT</td><td>Celular</td></tr></table></body></html>",
+        "\u{FEFF}  <!DOCTYPE html>\n<html>",
+        "\n<TABLE border=1><tr><td>RUT</td></tr></TABLE>",
+        "<?xml version=\"1.0\"?><Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\">",
+    ])
+    func markup(text: String) throws {
+        let bytes = Array(text.utf8)
+        #expect(Spreadsheet.detectFormat(bytes) == nil)
+        let error = try #require(throws: SpreadsheetError.self) { try Spreadsheet.read(bytes) { _ in } }
+        #expect(error.kind == .unsupportedFormat && error.message.contains("web page"))
+    }
+
+    @Test("a CSV whose first cell merely holds a tag is still a CSV")
+    func tagInACell() {
+        #expect(Spreadsheet.detectFormat(Array("RUT;Nombre\n12.345.678-5;<b>Ana</b>\n".utf8)) == .csv)
+    }
+}
