@@ -5,7 +5,8 @@ because the machine is slow.
 
     bench/bench.py            # every benchmark
     BENCH_SECONDS=5 BENCH_ROUNDS=1 bench/bench.py   # quicker, noisier
-    BENCH_ONLY=B5 bench/bench.py                    # some of them (B1, B2, B3, B4, H, B5)
+    BENCH_ONLY=B5 bench/bench.py                    # some of them (B1, B2, B3, B4, H, B5, SOAK)
+    SOAK_SECONDS=120 BENCH_ONLY=SOAK bench/bench.py # a longer soak
 """
 import contextlib
 import http.client
@@ -69,7 +70,9 @@ class Stacks:
                     "SPEECHAI_WORKERS": str(POOL_SIZE), "NGINX_ACCESS_LOG": "off",
                     # One client sends every benchmark's writes: the rate limits of the shipped site
                     # (nginx/speechai-limits.conf) would measure nginx's 429s, not the stack.
-                    "NGINX_LIMITS": str(ROOT / "Tests" / "e2e" / "nginx" / "limits-for-the-suite.conf")}
+                    "NGINX_LIMITS": str(ROOT / "Tests" / "e2e" / "nginx" / "limits-for-the-suite.conf"),
+                    # The soak's fake provider signs its webhooks with this key.
+                    "RETELL_WEBHOOK_KEY": "key_fake_webhook"}
 
     def __enter__(self):
         try:
@@ -660,16 +663,172 @@ def print_table(header, rows):
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)))
 
 
+SOAK_SECONDS = int(os.environ.get("SOAK_SECONDS", "30"))
+SOAK_CLIENTS = 8
+
+
+def worker_rss_mb(stacks):
+    """Each pool worker's resident set now (VmRSS), by pid."""
+    status = json.loads(run("curl", "-fsS", f"http://127.0.0.1:{OUR_PORT}/internal/status?full", capture_output=True,
+                            text=True).stdout)
+    sizes = {}
+    for process in status["processes"]:
+        for line in Path(f"/proc/{process['pid']}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes[process["pid"]] = int(line.split()[1]) / 1024
+    return sizes
+
+
+def soak(stacks):
+    """SOAK: SOAK_SECONDS of mixed traffic through nginx from SOAK_CLIENTS threads (reads, uploads,
+    pauses and resumes, top-ups, signed webhooks) while two dispatchers place calls with a fake Retell
+    on loopback. Returns per-route counts, p50/p99, the 5xx seen, and the workers' RSS before and after."""
+    import random
+    import threading
+    import uuid
+    import requests
+    sys.path.insert(0, str(ROOT / "Tests" / "e2e"))
+    from fake_retell import API_KEY, FakeRetell, signature
+
+    fake = FakeRetell()
+    fake.auto_end = True
+    admin = {"Authorization": f"Bearer {stacks.admin_key}"}
+    base = f"http://127.0.0.1:{OUR_PORT}"
+    accounts = [f"soak-{uuid.uuid4().hex[:8]}" for _ in range(4)]
+    for account in accounts:
+        stacks.create_account(account, credits=1_000_000)
+    settings = json.dumps({"allowed_hours": {"start": "00:00", "end": "23:59"}, "days_of_week": [1, 2, 3, 4, 5, 6, 7]})
+    batches, lock = [], threading.Lock()
+
+    def rut(number):
+        total = sum(int(digit) * (2 + index % 6) for index, digit in enumerate(reversed(str(number))))
+        check = 11 - total % 11
+        return f"{number}-{'0' if check == 11 else 'K' if check == 10 else check}"
+
+    def contact_list(generator, rows):
+        lines = ["RUT;Nombre;Celular"] + [f"{rut(generator.randrange(10**6, 5 * 10**7))};Persona {n};"
+                                          f"9{generator.randrange(10**8):08d}" for n in range(rows)]
+        return ("\n".join(lines) + "\n").encode()
+
+    def upload(session, generator):
+        response = session.post(f"{base}/api/v1/batches/excel/create", headers=admin, timeout=60,
+                                files={"file": ("lista.csv", contact_list(generator, 200))},
+                                data={"account_id": generator.choice(accounts), "allow_duplicates": "true",
+                                      "call_settings_json": settings})
+        if response.status_code == 201:
+            batch = response.json()["batch_id"]
+            # Due from before the dispatchers' test clock (a Wednesday noon), whatever today is.
+            psql(stacks, "UPDATE jobs SET next_attempt_at = '2020-01-01' WHERE batch_id = "
+                         f"(SELECT id FROM batches WHERE batch_id = '{batch}')")
+            with lock:
+                batches.append(batch)
+        return response
+
+    def webhook(session, generator):
+        with fake.lock:
+            open_calls = [call_id for call_id, call in fake.calls.items() if call["call_status"] == "registered"]
+        if not open_calls:
+            return session.get(f"{base}/api/v1/use-cases", headers=admin, timeout=30)
+        body = json.dumps({"event": "call_ended", "call": fake.finish(generator.choice(open_calls), "user_hangup",
+                                                                      30_000)}).encode()
+        return session.post(f"{base}/api/v1/webhooks/retell", data=body, timeout=30,
+                            headers={"Content-Type": "application/json", "x-retell-signature": signature(body)})
+
+    def one_of_the_batches(generator):
+        with lock:
+            return generator.choice(batches)
+
+    # (route, weight, request): the mix a console and its users send.
+    mix = [
+        ("GET /api/v1/batches", 14, lambda s, g: s.get(f"{base}/api/v1/batches?account_id={g.choice(accounts)}",
+                                                       headers=admin, timeout=30)),
+        ("GET /api/v1/batches/{id}/status", 14, lambda s, g: s.get(
+            f"{base}/api/v1/batches/{one_of_the_batches(g)}/status", headers=admin, timeout=30)),
+        ("GET /api/v1/batches/{id}/jobs", 10, lambda s, g: s.get(
+            f"{base}/api/v1/batches/{one_of_the_batches(g)}/jobs?limit=50", headers=admin, timeout=30)),
+        ("GET /api/v1/accounts/{id}/balance", 12, lambda s, g: s.get(
+            f"{base}/api/v1/accounts/{g.choice(accounts)}/balance", headers=admin, timeout=30)),
+        ("GET /api/v1/dashboard/stats", 6, lambda s, g: s.get(
+            f"{base}/api/v1/dashboard/stats?account_id={g.choice(accounts)}", headers=admin, timeout=30)),
+        ("GET /api/v1/calls/history", 6, lambda s, g: s.get(
+            f"{base}/api/v1/calls/history?account_id={g.choice(accounts)}", headers=admin, timeout=30)),
+        ("POST /api/v1/batches/excel/create", 3, upload),
+        ("PUT /api/v1/batches/{id}/pause|resume", 8, lambda s, g: s.put(
+            f"{base}/api/v1/batches/{one_of_the_batches(g)}/{g.choice(['pause', 'resume', 'resume'])}", headers=admin,
+            timeout=30)),
+        ("POST /api/v1/accounts/{id}/topup", 8, lambda s, g: s.post(
+            f"{base}/api/v1/accounts/{g.choice(accounts)}/topup", json={"credits": g.randrange(1, 100)},
+            headers={**admin, "Idempotency-Key": uuid.uuid4().hex}, timeout=30)),
+        ("POST /api/v1/webhooks/retell", 19, webhook),
+    ]
+    routes = [entry[0] for entry in mix]
+    weights = [entry[1] for entry in mix]
+    requests_of = {entry[0]: entry[2] for entry in mix}
+    seed_generator = random.Random(1)
+    with requests.Session() as session:
+        for _ in range(4):
+            upload(session, seed_generator)
+    dispatcher_env = {"DATABASE_URL": stacks.url, "SPEECHAI_TEST_CLOCK": "1", "SPEECHAI_TEST_NOW": "2026-12-02T15:00:00Z",
+                      "SPEECHAI_PROVIDER": "retell", "RETELL_BASE_URL": fake.url, "RETELL_API_KEY": API_KEY,
+                      "RETELL_POLL_AFTER_SECONDS": "3", "RETELL_LOST_AFTER_SECONDS": "30"}
+    log = open(stacks.state / "log" / "soak-dispatchers.log", "w")
+    dispatchers = [subprocess.Popen([str(ROOT / ".build" / "release" / "speechai-dispatcher"), "loop", "--interval", "0.5"],
+                                    env={**os.environ, **dispatcher_env}, stdout=log, stderr=subprocess.STDOUT)
+                   for _ in range(2)]
+    latencies = {route: [] for route in routes}
+    statuses = {route: {} for route in routes}
+    before = worker_rss_mb(stacks)
+    deadline = time.monotonic() + SOAK_SECONDS
+
+    def client(number):
+        generator = random.Random(100 + number)
+        with requests.Session() as session:
+            while time.monotonic() < deadline:
+                route = generator.choices(routes, weights)[0]
+                started = time.perf_counter()
+                try:
+                    status = requests_of[route](session, generator).status_code
+                except requests.RequestException:
+                    status = "connection failed"
+                elapsed = time.perf_counter() - started
+                with lock:
+                    latencies[route].append(elapsed)
+                    statuses[route][status] = statuses[route].get(status, 0) + 1
+
+    threads = [threading.Thread(target=client, args=(number,)) for number in range(SOAK_CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    after = worker_rss_mb(stacks)
+    for process in dispatchers:
+        process.terminate()
+        process.wait()
+    log.close()
+    fake.close()
+    placed = len(fake.created())
+    rows = []
+    for route in routes:
+        times = latencies[route]
+        failures = sum(count for status, count in statuses[route].items() if not isinstance(status, int) or status >= 500)
+        rows.append((route, f"{len(times):,}", f"{percentile(times, 0.5) * 1000:.1f} ms" if times else "-",
+                     f"{percentile(times, 0.99) * 1000:.1f} ms" if times else "-",
+                     ", ".join(f"{status}: {count:,}" for status, count in sorted(statuses[route].items(), key=str)),
+                     str(failures)))
+    return rows, before, after, placed
+
+
 def main():
     print(f"make bench — {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, "
           f"{os.cpu_count()} cores; wrk -c{CONNECTIONS} {SECONDS}s x {ROUNDS} rounds, pool of {POOL_SIZE}")
     rows = []
-    only = set(os.environ.get("BENCH_ONLY", "B1,B2,B3,B4,H,B5").split(","))
+    only = set(os.environ.get("BENCH_ONLY", "B1,B2,B3,B4,H,B5,SOAK").split(","))
     b4_rows = []
     hardening_rows = []
     b3_result = None
     ledger_state = None
-    with Stacks() if only & {"B1", "B2", "B3", "B4", "H"} else contextlib.nullcontext() as stacks:
+    soak_result = None
+    with Stacks() if only & {"B1", "B2", "B3", "B4", "H", "SOAK"} else contextlib.nullcontext() as stacks:
         for path in ("/health", "/api/v1/accounts/bench-b1") if "B1" in only else ():
             (rate, p99, errors), (ref_rate, ref_p99, ref_errors) = b1(stacks, path)
             target_met = rate >= 0.8 * ref_rate and p99 <= 10 and errors == 0
@@ -688,6 +847,8 @@ def main():
             b4_rows, worker_rss = b4(stacks)
         if "H" in only:
             hardening_rows = hardening(stacks)
+        if "SOAK" in only:
+            soak_result = soak(stacks)
     b5_result = None
     if "B5" in only:
         with B5Stack() as stack:
@@ -728,6 +889,23 @@ def main():
               "every worker under the README's 200 MB bound")
     if b5_result:
         print_b5(b5_result)
+    if soak_result:
+        print_soak(soak_result)
+
+
+def print_soak(result):
+    rows, before, after, placed = result
+    print()
+    print(f"SOAK: {SOAK_SECONDS} s of mixed traffic from {SOAK_CLIENTS} threads through nginx, 2 dispatchers placing "
+          f"{placed:,} calls with a fake Retell meanwhile")
+    print_table(("SOAK route", "requests", "p50", "p99", "statuses", "5xx"), rows)
+    growth = max(after.values()) - max(before.values())
+    print(f"workers' RSS (VmRSS) before: {', '.join(f'{size:.0f}' for size in sorted(before.values()))} MB; after: "
+          f"{', '.join(f'{size:.0f}' for size in sorted(after.values()))} MB; largest grew {growth:+.1f} MB"
+          f"{'' if set(before) == set(after) else ' (some workers were replaced meanwhile)'}")
+    failures = sum(int(row[5]) for row in rows)
+    print(f"targets: no 5xx ({failures} seen); the largest worker grows < 10 MB "
+          f"({'met' if growth < 10 else 'not met'})")
 
 
 if __name__ == "__main__":
