@@ -8,6 +8,7 @@
 #   scripts/stack.sh pg-start STATE_DIR | pg-stop STATE_DIR   (PostgreSQL alone)
 #   scripts/stack.sh pool-start STATE_DIR | pool-stop STATE_DIR
 #   scripts/stack.sh nginx-start STATE_DIR | nginx-stop STATE_DIR (env FCGI_SOCKET: another upstream;
+#       FCGI_SERVERS: the upstream's `server` lines instead, e.g. several hosts over TCP;
 #       CONSOLE_ROOT: a build of the React console to serve on the same origin, see
 #       nginx/speechai-console.conf; NGINX_LOCATIONS: another locations file, for tests;
 #       NGINX_LIMITS: another file of rate-limit zones, for tests)
@@ -133,7 +134,8 @@ nginx_start() {
         site_root="set \$speechai_console_root $(cd "$CONSOLE_ROOT" && pwd); include $ROOT/nginx/speechai-console.conf;"
     fi
     sed -e "s|@STATE@|$STATE|g" -e "s|@ROOT@|$ROOT|g" -e "s|@PORT@|$HTTP_PORT|g" \
-        -e "s|@SOCKET@|${FCGI_SOCKET:-$STATE/run/fcgi.sock}|g" -e "s|@USER@|$user|g" -e "s|@ACCESS_LOG@|$access_log|g" \
+        -e "s|@SERVERS@|${FCGI_SERVERS:-server unix:${FCGI_SOCKET:-$STATE/run/fcgi.sock};}|g" \
+        -e "s|@USER@|$user|g" -e "s|@ACCESS_LOG@|$access_log|g" \
         -e "s|@LOCATIONS@|${NGINX_LOCATIONS:-$ROOT/nginx/speechai-locations.conf}|g" -e "s|@SITE_ROOT@|$site_root|g" \
         -e "s|@LIMITS@|${NGINX_LIMITS:-$ROOT/nginx/speechai-limits.conf}|g" \
         "$ROOT/nginx/dev.conf.template" >"$STATE/nginx/nginx.conf"

@@ -18,7 +18,7 @@ AUTO_OUTCOMES = {**{digit: ("user_hangup", 30_000) for digit in range(6)}, 6: ("
 
 
 class FakeRetell:
-    def __init__(self):
+    def __init__(self, host="127.0.0.1"):
         self.requests = []          # (method, path, body) in arrival order
         self.calls = {}             # call_id -> call object served by get-call
         # accept | refuse | error | slow_accept (creates the call, answers after slow_seconds) |
@@ -92,9 +92,9 @@ class FakeRetell:
             request_queue_size = 256  # several dispatchers place and poll at once
             daemon_threads = True
 
-        self.server = Server(("127.0.0.1", 0), Handler)
+        self.server = Server((host, 0), Handler)
         self.port = self.server.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://{host}:{self.port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
