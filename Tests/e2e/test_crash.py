@@ -48,7 +48,7 @@ def start_dispatcher(stack, fake, log):
                             env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
-def test_dispatchers_killed_at_random_points_lose_nothing_and_dial_no_attempt_twice(stack, admin, tmp_path):
+def test_dispatchers_killed_at_random_points_lose_nothing_and_dial_no_attempt_twice(stack, admin, tmp_path, figures):
     # Only what the logs gain during this test counts (swift test shares the PostgreSQL server).
     postgres_log = stack.state / "log" / "postgres.log"
     log_offsets = (postgres_log.stat().st_size, len(stack.log()))
@@ -156,3 +156,7 @@ def test_dispatchers_killed_at_random_points_lose_nothing_and_dial_no_attempt_tw
         logs = (tmp_path / "dispatchers.log").read_text() + postgres.read() + stack.log()[log_offsets[1]:]
     assert "40P01" not in logs and "deadlock detected" not in logs
     assert kills >= 10
+    figures("crash: three dispatchers killed at random over 2,000 jobs",
+            f"seed {SEED}; {kills} SIGKILLs; {sum(api_requests.values())} API requests {dict(api_requests)}; "
+            f"{sum(attempts.values())} provider requests, none twice; {calls_total} attempts recorded; nothing left "
+            "open; ledger and counters reconciled; no deadlock")

@@ -5,6 +5,7 @@ who was not reached is called once more, the ones already reached are not called
 import os
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from conftest import STACK
@@ -18,7 +19,7 @@ def attempts(stack, batch, url=None):
     return [tuple(row) for row in calls(stack, batch, "phone, attempt", url)]
 
 
-def test_a_dump_restored_into_a_fresh_cluster_resumes_without_calling_anyone_twice(stack, admin, tmp_path):
+def test_a_dump_restored_into_a_fresh_cluster_resumes_without_calling_anyone_twice(stack, admin, tmp_path, figures):
     stack.psql("UPDATE batches SET status = 'cancelled', cancelled_at = now() WHERE status IN ('active', 'paused')")
     # Two contacts answer; the third does not and is due again 24 hours later (retry_delay_hours).
     _, batch = campaign(stack, admin, ["+56912345670", "+56912345673", "+56912345676"], first_rut=50_000_000)
@@ -42,8 +43,10 @@ def test_a_dump_restored_into_a_fresh_cluster_resumes_without_calling_anyone_twi
                                 text=True).stdout.strip()
         # The roles first (the dump's grants name them); the one the cluster already has is reported and skipped.
         subprocess.run(["psql", "-Xq", target, "-f", str(roles)], check=True, capture_output=True, timeout=60)
+        started = time.monotonic()
         restored = subprocess.run([f"{PG_BIN}/pg_restore", "--exit-on-error", "--dbname", target, str(dump)],
                                   capture_output=True, text=True, timeout=300)
+        restore_seconds = time.monotonic() - started
         assert restored.returncode == 0, restored.stderr
         assert attempts(stack, batch, target) == before
         assert stack.psql("SELECT count(*) FROM schema_migrations", target) == stack.psql("SELECT count(*) FROM schema_migrations")
@@ -59,6 +62,11 @@ def test_a_dump_restored_into_a_fresh_cluster_resumes_without_calling_anyone_twi
         # A second pass finds nobody due.
         assert "claimed=0" in dispatch(stack, now="2026-12-03T15:31:00Z", DATABASE_URL=target)
         assert attempts(stack, batch, target) == after
+        figures("restore: a half-done campaign dumped and restored into a fresh cluster",
+                f"dump {dump.stat().st_size // 1024} KB of {stack.psql('SELECT count(*) FROM jobs')} jobs and "
+                f"{stack.psql('SELECT count(*) FROM calls')} calls, restored in {restore_seconds:.1f} s; reports clean "
+                f"before and after; {len(before)} calls before, {len(after) - len(before)} after (the one not reached), "
+                "none twice")
     finally:
         subprocess.run([str(STACK), "pg-stop", str(state)], env=env, stdout=subprocess.DEVNULL)
         cluster = os.path.realpath(state / "pg")
