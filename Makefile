@@ -5,7 +5,7 @@ SPEECHAI_PORT ?= 8000
 PG_PORT ?= 54329
 STATE := $(CURDIR)/var
 
-.PHONY: run stop test fuzz bench build deps clean key
+.PHONY: run stop test fuzz fuzz-parsers fuzz-api bench build deps clean key
 
 run: deps build
 	@mkdir -p $(STATE)
@@ -36,10 +36,16 @@ stop:
 test: deps
 	@scripts/test.sh
 
-# The OpenAPI document against the server with many more generated requests per operation than
-# make test sends (Tests/e2e/test_schemathesis.py; FUZZ_EXAMPLES, default 200).
-fuzz: deps
-	@SKIP_UNIT=1 SCHEMATHESIS_EXAMPLES=$${FUZZ_EXAMPLES:-200} E2E_ARGS="-s Tests/e2e/test_schemathesis.py" scripts/test.sh
+# Long runs of both fuzzers: libFuzzer over the parsers (scripts/fuzz.sh; FUZZ_SECONDS per harness,
+# default 300), then the OpenAPI document against the server with many more generated requests per
+# operation than make test sends (Tests/e2e/test_schemathesis.py; FUZZ_EXAMPLES, default 200).
+fuzz: fuzz-parsers fuzz-api
+
+fuzz-parsers: deps
+	@scripts/fuzz.sh $${FUZZ_SECONDS:-300}
+
+fuzz-api: deps
+	@SKIP_UNIT=1 SKIP_FUZZ=1 SCHEMATHESIS_EXAMPLES=$${FUZZ_EXAMPLES:-200} E2E_ARGS="-s Tests/e2e/test_schemathesis.py" scripts/test.sh
 
 bench: deps build
 	@bench/bench.py

@@ -3,7 +3,8 @@
 # real nginx to the real pool and a real PostgreSQL (pytest). Everything runs in a fresh temporary
 # state directory on its own ports, beside any `make run` stack, and is removed afterwards.
 #
-# While working on one part: SKIP_UNIT=1 skips `swift test`; E2E_ARGS replaces the pytest
+# While working on one part: SKIP_UNIT=1 skips `swift test`; SKIP_FUZZ=1 the short libFuzzer run
+# (FUZZ_SECONDS per harness, default 15; `make fuzz` runs the long one); E2E_ARGS replaces the pytest
 # arguments (e.g. E2E_ARGS="-x Tests/e2e/test_ingestion.py"); KEEP_STATE=1 keeps the stack's state
 # directory (its logs and database files) for a look afterwards.
 set -euo pipefail
@@ -39,6 +40,9 @@ scripts/stack.sh pg-start "$STATE" >/dev/null
 export SPEECHAI_TEST_PG="host=$(readlink -f "$STATE/pg") port=$PG_PORT user=speechai"
 export SPEECHAI_TEST_REQUIRE_DATABASE=1
 [ "${SKIP_UNIT:-0}" = 1 ] || swift test --skip-build
+# The parsers under libFuzzer for a short while: the seeds and what the corpus kept from earlier
+# runs must still pass, and a few hundred thousand new inputs with them.
+[ "${SKIP_FUZZ:-0}" = 1 ] || scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
 
 export SPEECHAI_STACK_STATE="$STATE"
 export BIN_DIR="$ROOT/.build/debug"

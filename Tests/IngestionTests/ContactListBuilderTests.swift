@@ -70,6 +70,19 @@ import Time
         #expect(list.invalidRows == 0)
     }
 
+    /// A hundred years of days late either way, no more: the deadlines stay dates that read back.
+    @Test func daysLateBeyondAHundredYearsIsARowError() throws {
+        let row: (Double) -> [Cell] = { days in
+            [.text("11111111-1"), .text("X"), .empty, .number(10), Self.date(1900, 1, 1), .number(days), .text("912345678")]
+        }
+        let far = try self.build([row(-1_000_000), row(36_501)])
+        #expect(far.contacts.isEmpty && far.rowErrors.count == 2)
+        #expect(far.rowErrors.allSatisfy { $0.reason.hasPrefix("days late must be from -36500 to 36500") })
+        let edge = try self.build([row(-36_500)])
+        #expect(edge.contacts[0].fechaLimite == CivilDate(year: 1900, month: 1, day: 1)!.adding(days: -36_497))
+        #expect(CivilDate(iso: edge.contacts[0].fechaLimite!.iso) == edge.contacts[0].fechaLimite)
+    }
+
     @Test func overridesCountFromTodayInTheBatchZone() throws {
         var options = ImportOptions(country: .chile, today: Self.today)
         options.daysUntilDeadline = 5

@@ -491,7 +491,7 @@ def test_every_broken_lying_or_malicious_file_gets_its_4xx_and_writes_nothing(st
             "; " + probe.pool_unharmed())
 
 
-def test_utf16_csv_formulas_and_formula_cells_are_read_as_text(stack, admin, tenants, figures):
+def test_utf16_csv_formulas_formula_cells_and_nul_in_cells_are_read_as_text(stack, admin, tenants, figures):
     probe = Probe(stack)
     account = tenants["account_b"]["account_id"]
     utf16 = "\ufeffRUT\tCelular\n12.345.678-5\t912345670\n".encode("utf-16-le")
@@ -509,7 +509,15 @@ def test_utf16_csv_formulas_and_formula_cells_are_read_as_text(stack, admin, ten
     cells = {cell for row in csv.reader(io.StringIO(report)) for cell in row}
     for formula in ['=HYPERLINK("http://x","Ana")', "+cmd|' /C calc'!A0", "@SUM(1+1)"]:
         assert f"'{formula}" in cells and formula not in cells, (formula, report[-600:])
-    figures("hostile: UTF-16 CSV, formulas and formula cells", probe.figures() + "; " + probe.pool_unharmed())
+    # A NUL in a cell (xlsx's _x0000_, a BIFF string, a UTF-16 CSV; found by scripts/fuzz.sh) is dropped:
+    # before, it reached PostgreSQL and the whole import failed with a 500.
+    for name in ["csv-nul-in-text.bin", "xls-nul-in-text.bin", "xlsx-nul-in-text.bin"]:
+        created = probe.send("POST", "/api/v1/batches/excel/create", {201}, key=admin,
+                             files={"file": ("lista", (FIXTURES / "fuzz" / name).read_bytes())},
+                             data={"account_id": account, "allow_duplicates": "true"}).json()
+        jobs = probe.send("GET", f"/api/v1/batches/{created['batch_id']}/jobs", {200}, key=admin).json()["jobs"]
+        assert [job["contact"]["name"] for job in jobs] == ["AnaMaria"], jobs
+    figures("hostile: UTF-16 CSV, formulas, formula cells and NUL in cells", probe.figures() + "; " + probe.pool_unharmed())
 
 
 def multipart(parts, boundary=b"b0undary", closing=True):

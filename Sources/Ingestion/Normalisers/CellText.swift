@@ -1,18 +1,27 @@
 import Spreadsheet
 
-/// The text a cell shows, trimmed of white space (NBSP included): integral numbers without ".0" and never in
-/// scientific notation (938773910.0 → "938773910", 1e10 → "10000000000"), other numbers as the shortest decimal
-/// that reads back as the same double (0.1 → "0.1"), booleans "TRUE"/"FALSE", dates ISO, errors as their code
-/// ("#N/A"), empty → "".
+/// The text a cell shows, trimmed of white space (NBSP included) and without NUL characters: integral numbers
+/// without ".0" and never in scientific notation (938773910.0 → "938773910", 1e10 → "10000000000"), other numbers
+/// as the shortest decimal that reads back as the same double (0.1 → "0.1"), booleans "TRUE"/"FALSE", dates ISO,
+/// errors as their code ("#N/A"), empty → "".
 public func cellText(_ cell: Cell) -> String {
     switch cell {
     case .empty: return ""
-    case .text(let text): return trimmed(text)
+    case .text(let text): return trimmed(withoutNUL(text))
     case .number(let number): return plainDecimal(number)
     case .boolean(let value): return value ? "TRUE" : "FALSE"
     case .date(let date): return date.iso
-    case .error(let code): return code
+    case .error(let code): return withoutNUL(code)
     }
+}
+
+/// `text` without U+0000. Every reader can hand one over (xlsx's `_x0000_` escape, a BIFF string, a
+/// UTF-16 CSV), PostgreSQL can store none in text or jsonb, and in a contact list it is padding,
+/// never meaning: it is dropped rather than failing the whole import (found by scripts/fuzz.sh's
+/// harnesses; Tests/Fixtures/fuzz/*-nul-in-text.bin).
+func withoutNUL(_ text: String) -> String {
+    guard text.utf8.contains(0) else { return text }
+    return String(text.unicodeScalars.filter { $0 != "\u{0}" }.map(Character.init))
 }
 
 /// `text` without leading and trailing Unicode white space; the same string, uncopied, when there is none.

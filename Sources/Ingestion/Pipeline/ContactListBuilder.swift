@@ -257,7 +257,7 @@ public struct ContactListBuilder {
         }
         guard let amount = parse(.amount, AmountValue.parse),
             let dueDate = parse(.dueDate, { (cell) throws(ValueError) in try DateValue.parse(cell, dateSystem: row.dateSystem) }),
-            let daysLate = parse(.daysLate, IntegerValue.parse)
+            let daysLate = parse(.daysLate, Self.daysLate)
         else { return nil }
         values.amount = amount
         values.dueDate = dueDate
@@ -289,6 +289,19 @@ public struct ContactListBuilder {
 
     private func phoneHeader(_ columns: ColumnMap) -> String {
         columns.phoneColumns.first.map { columns.headers[$0.column] } ?? "phone"
+    }
+
+    /// Days late are added to a due date (1900–2200) for the deadlines: a hundred years either way keeps
+    /// every deadline a date that reads back (a million days gave the year -838; found by fuzzing).
+    static let daysLateRange = -36_500...36_500
+
+    static func daysLate(_ cell: Cell) throws(ValueError) -> Int? {
+        guard let days = try IntegerValue.parse(cell) else { return nil }
+        guard Self.daysLateRange.contains(days) else {
+            throw ValueError("days late must be from \(Self.daysLateRange.lowerBound) to \(Self.daysLateRange.upperBound):",
+                             quoting: cellText(cell))
+        }
+        return days
     }
 
     /// Names arrive upper-case with double spaces; keep the words, one space apart, at most 200 code points.
