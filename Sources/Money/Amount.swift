@@ -85,11 +85,13 @@ public struct Amount: Sendable, Hashable, Comparable, CustomStringConvertible, E
         var value: Int64 = 0
         var negative = false
         var decimals = -1
+        var digits = 0
         for (index, byte) in bytes.enumerated() {
             switch byte {
             case UInt8(ascii: "-") where index == 0: negative = true
             case UInt8(ascii: ".") where decimals < 0: decimals = 0
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                digits += 1
                 if decimals >= 0 {
                     decimals += 1
                     if decimals > 4 { return nil }
@@ -101,7 +103,8 @@ public struct Amount: Sendable, Hashable, Comparable, CustomStringConvertible, E
             default: return nil
             }
         }
-        guard !bytes.isEmpty, bytes.last != UInt8(ascii: "-") else { return nil }
+        // A number has a digit: "", "-", "." and "-." are not one (found by fuzzing).
+        guard digits > 0 else { return nil }
         for _ in max(decimals, 0)..<4 {
             let (scaled, overflow) = value.multipliedReportingOverflow(by: 10)
             if overflow { return nil }

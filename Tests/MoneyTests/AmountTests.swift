@@ -58,6 +58,6 @@ import Testing
     }
 
     @Test func leavesAnythingElseToTheGeneralParser() {
-        for text in ["", "-", "1.23456", "1e5", "NaN", "1.2.3", "9999999999999999999"] { #expect(self.parse(text) == nil, "\(text)") }
+        for text in ["", "-", ".", "-.", "1.23456", "1e5", "NaN", "1.2.3", "9999999999999999999"] { #expect(self.parse(text) == nil, "\(text)") }
     }
 }
