@@ -4,7 +4,7 @@
 # state directory on its own ports, beside any `make run` stack, and is removed afterwards.
 #
 # While working on one part: SKIP_UNIT=1 skips `swift test`; SKIP_FUZZ=1 the short libFuzzer run
-# (FUZZ_SECONDS per harness, default 15; `make fuzz` runs the long one); E2E_ARGS replaces the pytest
+# (FUZZ_SECONDS per harness, default 10; `make fuzz` runs the long one); E2E_ARGS replaces the pytest
 # arguments (e.g. E2E_ARGS="-x Tests/e2e/test_ingestion.py"); KEEP_STATE=1 keeps the stack's state
 # directory (its logs and database files) for a look afterwards.
 set -euo pipefail
@@ -42,7 +42,7 @@ export SPEECHAI_TEST_REQUIRE_DATABASE=1
 [ "${SKIP_UNIT:-0}" = 1 ] || swift test --skip-build
 # The parsers under libFuzzer for a short while: the seeds and what the corpus kept from earlier
 # runs must still pass, and a few hundred thousand new inputs with them.
-[ "${SKIP_FUZZ:-0}" = 1 ] || scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
+[ "${SKIP_FUZZ:-0}" = 1 ] || scripts/fuzz.sh "${FUZZ_SECONDS:-10}"
 
 export SPEECHAI_STACK_STATE="$STATE"
 export BIN_DIR="$ROOT/.build/debug"
