@@ -223,16 +223,21 @@ def b4_upload(stacks, endpoint, path, account):
     return seconds, json.loads(body)
 
 
-def worker_peak_rss_mb(stacks):
-    """The largest peak resident set (VmHWM) among the pool's workers."""
+def worker_memory_mb(field):
+    """`field` of /proc/<pid>/status (VmRSS: the resident set now; VmHWM: its peak) of each pool worker, in MB."""
     status = json.loads(run("curl", "-fsS", f"http://127.0.0.1:{OUR_PORT}/internal/status?full", capture_output=True,
                             text=True).stdout)
-    peak = 0
+    sizes = {}
     for process in status["processes"]:
         for line in Path(f"/proc/{process['pid']}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                peak = max(peak, int(line.split()[1]))
-    return peak / 1024
+            if line.startswith(f"{field}:"):
+                sizes[process["pid"]] = int(line.split()[1]) / 1024
+    return sizes
+
+
+def worker_peak_rss_mb(stacks):
+    """The largest peak resident set (VmHWM) among the pool's workers."""
+    return max(worker_memory_mb("VmHWM").values())
 
 
 def b4(stacks, rows=100_000):
@@ -667,18 +672,6 @@ SOAK_SECONDS = int(os.environ.get("SOAK_SECONDS", "30"))
 SOAK_CLIENTS = 8
 
 
-def worker_rss_mb(stacks):
-    """Each pool worker's resident set now (VmRSS), by pid."""
-    status = json.loads(run("curl", "-fsS", f"http://127.0.0.1:{OUR_PORT}/internal/status?full", capture_output=True,
-                            text=True).stdout)
-    sizes = {}
-    for process in status["processes"]:
-        for line in Path(f"/proc/{process['pid']}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                sizes[process["pid"]] = int(line.split()[1]) / 1024
-    return sizes
-
-
 def soak(stacks):
     """SOAK: SOAK_SECONDS of mixed traffic through nginx from SOAK_CLIENTS threads (reads, uploads,
     pauses and resumes, top-ups, signed webhooks) while two dispatchers place calls with a fake Retell
@@ -689,6 +682,7 @@ def soak(stacks):
     import requests
     sys.path.insert(0, str(ROOT / "Tests" / "e2e"))
     from fake_retell import API_KEY, FakeRetell, signature
+    from test_crash import contact_list
 
     fake = FakeRetell()
     fake.auto_end = True
@@ -700,19 +694,10 @@ def soak(stacks):
     settings = json.dumps({"allowed_hours": {"start": "00:00", "end": "23:59"}, "days_of_week": [1, 2, 3, 4, 5, 6, 7]})
     batches, lock = [], threading.Lock()
 
-    def rut(number):
-        total = sum(int(digit) * (2 + index % 6) for index, digit in enumerate(reversed(str(number))))
-        check = 11 - total % 11
-        return f"{number}-{'0' if check == 11 else 'K' if check == 10 else check}"
-
-    def contact_list(generator, rows):
-        lines = ["RUT;Nombre;Celular"] + [f"{rut(generator.randrange(10**6, 5 * 10**7))};Persona {n};"
-                                          f"9{generator.randrange(10**8):08d}" for n in range(rows)]
-        return ("\n".join(lines) + "\n").encode()
-
     def upload(session, generator):
         response = session.post(f"{base}/api/v1/batches/excel/create", headers=admin, timeout=60,
-                                files={"file": ("lista.csv", contact_list(generator, 200))},
+                                files={"file": ("lista.csv", contact_list(generator.randrange(10**6, 4 * 10**7), 200,
+                                                                          generator))},
                                 data={"account_id": generator.choice(accounts), "allow_duplicates": "true",
                                       "call_settings_json": settings})
         if response.status_code == 201:
@@ -777,7 +762,7 @@ def soak(stacks):
                    for _ in range(2)]
     latencies = {route: [] for route in routes}
     statuses = {route: {} for route in routes}
-    before = worker_rss_mb(stacks)
+    before = worker_memory_mb("VmRSS")
     deadline = time.monotonic() + SOAK_SECONDS
 
     def client(number):
@@ -800,7 +785,7 @@ def soak(stacks):
         thread.start()
     for thread in threads:
         thread.join()
-    after = worker_rss_mb(stacks)
+    after = worker_memory_mb("VmRSS")
     for process in dispatchers:
         process.terminate()
         process.wait()

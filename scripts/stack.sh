@@ -5,7 +5,8 @@
 #
 #   scripts/stack.sh start STATE_DIR   (env: HTTP_PORT, PG_PORT, BIN_DIR, SPEECHAI_* for the pool)
 #   scripts/stack.sh stop STATE_DIR
-#   scripts/stack.sh pg-start STATE_DIR | pg-stop STATE_DIR   (PostgreSQL alone)
+#   scripts/stack.sh pg-start STATE_DIR | pg-stop STATE_DIR   (PostgreSQL alone; env PG_LISTEN: addresses to
+#       listen on besides the unix socket, trusting the subnets they are on; PG_SETTINGS: more `-c name=value`)
 #   scripts/stack.sh pool-start STATE_DIR | pool-stop STATE_DIR
 #   scripts/stack.sh nginx-start STATE_DIR | nginx-stop STATE_DIR (env FCGI_SOCKET: another upstream;
 #       FCGI_SERVERS: the upstream's `server` lines instead, e.g. several hosts over TCP;
@@ -64,10 +65,12 @@ pg_start() {
     dir="$(pg_dir)"
     if [ ! -f "$dir/data/PG_VERSION" ]; then
         as_pg "$PG_BIN/initdb" -D "$dir/data" -U speechai --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$STATE/log/initdb.log" 2>&1
+        # Listening on a network: the hosts of the subnets it is on may connect (the multi-host test).
+        if [ -n "${PG_LISTEN:-}" ]; then echo "host all all samenet trust" | as_pg tee -a "$dir/data/pg_hba.conf" >/dev/null; fi
     fi
     if ! as_pg "$PG_BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
         as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start \
-            -o "-p $PG_PORT -k $dir -c listen_addresses='' -c max_connections=200 -c shared_buffers=256MB -c fsync=${PG_FSYNC:-on}" >/dev/null
+            -o "-p $PG_PORT -k $dir -c listen_addresses='${PG_LISTEN:-}' -c max_connections=200 -c shared_buffers=256MB -c fsync=${PG_FSYNC:-on} ${PG_SETTINGS:-}" >/dev/null
     fi
     as_pg "$PG_BIN/psql" -h "$dir" -p "$PG_PORT" -U speechai -d postgres -tAc \
         "SELECT 1 FROM pg_database WHERE datname = 'speechai'" | grep -q 1 ||

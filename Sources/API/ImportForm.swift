@@ -170,20 +170,8 @@ struct FormReader {
         return object
     }
 
-    /// Also refuses a field sent twice: which of two `account_id`s or two files was meant is a
-    /// guess, and a guess about whose list this is must not be made.
     func finish() throws(HTTPError) {
-        var problems = self.problems
-        var seen: Set<String> = []
-        var names: [String] = []
-        for name in self.form.fieldNames {
-            if seen.insert(name).inserted {
-                names.append(name)
-            } else {
-                problems.add(name, "is sent more than once: send each field once")
-            }
-        }
-        try problems.finish(fieldNames: names)
+        try self.problems.finish(fieldNames: self.form.fieldNames)
     }
 
     private static let asciiDigits = UInt8(ascii: "0")...UInt8(ascii: "9")

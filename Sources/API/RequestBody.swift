@@ -16,11 +16,18 @@ struct FieldProblems {
 
     mutating func markRead(_ name: String) { self.read.insert(name) }
 
-    /// Throws every problem, plus one for each field nobody read (a typo must not pass silently).
+    /// Throws every problem, plus one for each field nobody read (a typo must not pass silently) and
+    /// one for each field sent twice (a form may repeat a name: which of two `account_id`s or two
+    /// files was meant would be a guess; a JSON object cannot, its parser refuses duplicate keys).
     func finish(fieldNames: some Sequence<String>) throws(HTTPError) {
         var problems = self.problems
-        for name in fieldNames where !self.read.contains(name) {
-            problems.append(HTTPError.FieldError(field: name, message: "is not a known field"))
+        var seen: Set<String> = []
+        for name in fieldNames {
+            if !seen.insert(name).inserted {
+                problems.append(HTTPError.FieldError(field: name, message: "is sent more than once: send each field once"))
+            } else if !self.read.contains(name) {
+                problems.append(HTTPError.FieldError(field: name, message: "is not a known field"))
+            }
         }
         if !problems.isEmpty { throw HTTPError.validation(problems) }
     }

@@ -76,9 +76,10 @@ class Stack:
         assert result.returncode == 0, result.stderr
         return result.stdout.strip()
 
-    def cli(self, *arguments) -> str:
+    def cli(self, *arguments, url=None) -> str:
+        """The operator's `speechai` command on this stack's database (or `url`'s)."""
         env = dict(os.environ)
-        env["DATABASE_URL"] = self.database_url()
+        env["DATABASE_URL"] = url or self.database_url()
         result = subprocess.run([os.path.join(os.environ["BIN_DIR"], "speechai"), *arguments], env=env,
                                 capture_output=True, text=True, timeout=30)
         assert result.returncode == 0, result.stderr

@@ -24,7 +24,7 @@ from conftest import process_alive, wait_until
 from fake_retell import WEBHOOK_KEY, FakeRetell, signature
 from test_accounts import new_account
 from test_crash import contact_list, start_dispatcher
-from test_dispatch import reconciled
+from test_dispatch import due_before_any_test_clock, reconciled
 
 SEED = int(os.environ.get("FAULT_SEED", str(int(time.time()))))
 SETTINGS = ('{"allowed_hours":{"start":"00:00","end":"23:59"},"days_of_week":[1,2,3,4,5,6,7],'
@@ -57,11 +57,10 @@ class Clients:
         self.lock = threading.Lock()
         self.sent = []  # (kind, subject, status, body)
 
-    def send(self, kind, subject, method, path, headers=None, **kwargs):
-        all_headers = {"Authorization": f"Bearer {self.admin}", **(headers or {})}
+    def send(self, kind, subject, method, path, **kwargs):
         kwargs.setdefault("timeout", 60)
         try:
-            response = requests.request(method, self.stack.url(path), headers=all_headers, **kwargs)
+            response = self.stack.api(method, path, self.admin, **kwargs)
             status = response.status_code
             try:
                 body = response.json()
@@ -153,16 +152,10 @@ class Campaign:
             data={"account_id": account_id, "batch_name": name, "call_settings_json": SETTINGS})
         if status == 201:
             self.batches.append(body["batch_id"])
-            # Due from before the test clock (Wednesday noon), whatever the real date is.
-            self.when_postgres_answers(
-                "UPDATE jobs SET next_attempt_at = '2020-01-01' WHERE batch_id = "
-                f"(SELECT id FROM batches WHERE batch_id = '{body['batch_id']}')")
+            # Due from before the test clock, once PostgreSQL answers (it may be restarting).
+            wait_until(lambda: due_before_any_test_clock(self.stack, body) is None, "PostgreSQL to answer",
+                       timeout=60, interval=0.3)
         return status, body
-
-    def when_postgres_answers(self, sql):
-        result = []
-        wait_until(lambda: result.append(self.stack.psql(sql)) is None, "PostgreSQL to answer", timeout=60, interval=0.3)
-        return result[0]
 
     def topup(self, generator, key=None):
         key = key or f"fault-{uuid.uuid4().hex}"

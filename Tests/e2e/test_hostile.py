@@ -13,7 +13,6 @@ import io
 import json
 import random
 import re
-import socket
 import time
 import uuid
 import zipfile
@@ -27,12 +26,13 @@ from fake_retell import signature
 from hostile_inputs import shared_strings_bomb, wide_object
 from test_accounts import new_account
 from test_dispatch import campaign, dispatch
+from test_hardening import peak_rss_mb, raw_request
 from test_ingestion import bomb, too_many_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 OPENAPI = json.loads((ROOT / "public" / "openapi.json").read_text())
 FIXTURES = ROOT / "Tests" / "Fixtures"
-WORKER_MEMORY_BOUND_KB = 200 * 1024  # README, "Contact lists and batches": 200 MB per worker
+WORKER_MEMORY_BOUND_MB = 200  # README, "Contact lists and batches": 200 MB per worker
 # Routes that take no API key: the root, health, the loopback-only status pages, the signed webhook.
 UNKEYED = {"/", "/health", "/api/v1/health", "/internal/status", "/internal/metrics", "/api/v1/webhooks/retell"}
 # What no error body may contain: SQL, the database, our sources, paths, traces, nginx's version.
@@ -89,32 +89,26 @@ class Probe:
     def raw(self, head: bytes, body: bytes, expected):
         """Bytes as they are (requests refuses or repairs them)."""
         start = time.perf_counter()
-        with socket.create_connection(("127.0.0.1", self.stack.port), timeout=30) as connection:
-            connection.sendall(head + body)
-            received = b""
-            while chunk := connection.recv(65536):
-                received += chunk
-        status = int(received.split(b" ", 2)[1])
-        headers, _, content = received.partition(b"\r\n\r\n")
+        status, content = raw_request(self.stack, head, body)
         self.answered(head.split(b"\r\n", 1)[0][:80].decode("latin-1"), time.perf_counter() - start, status, content,
                       expected)
-        return status, headers, content
 
     def figures(self):
         return (f"{sum(self.statuses.values())} requests, statuses {dict(sorted(self.statuses.items()))}, "
                 f"slowest {self.slowest[0] * 1000:.0f} ms ({self.slowest[1]})")
+
+    def report(self, figures, scenario, more=""):
+        """Checks the pool is unharmed and records the scenario's figures (`more` first)."""
+        figures(scenario, more + self.figures() + "; " + self.pool_unharmed())
 
     def pool_unharmed(self):
         """No worker died while the attacks ran; the pool answers; every worker's peak is in bound."""
         log = self.stack.log()[self.log_start:]
         assert " died (" not in log, [line for line in log.splitlines() if " died (" in line]
         assert self.stack.get("/health").status_code == 200
-        peaks = {}
-        for pid in self.stack.worker_pids():
-            status = Path(f"/proc/{pid}/status").read_text()
-            peaks[pid] = int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))
-        assert max(peaks.values()) < WORKER_MEMORY_BOUND_KB, peaks
-        return f"no worker lost, peak worker memory {max(peaks.values()) // 1024} MB"
+        peaks = {pid: peak_rss_mb(pid) for pid in self.stack.worker_pids()}
+        assert max(peaks.values()) < WORKER_MEMORY_BOUND_MB, peaks
+        return f"no worker lost, peak worker memory {max(peaks.values()):.0f} MB"
 
 
 @pytest.fixture(scope="module")
@@ -167,17 +161,16 @@ def test_every_keyed_route_refuses_every_wrong_credential_and_revoked_keys(stack
             probe.send(method, target, {401}, headers={**headers, "Content-Type": "application/json"},
                        data=b"{not json")
         probe.send(method, target, {401}, key=tenants["revoked"])
-    figures("hostile: wrong credentials and revoked keys on every keyed route", probe.figures() + "; " + probe.pool_unharmed())
+    probe.report(figures, "hostile: wrong credentials and revoked keys on every keyed route")
 
 
 # Another tenant's ids -------------------------------------------------------------------------------
 
 def other_tenants_ids(tenants):
     """Tenant A's ids in both forms (the readable id and `_id`), per path segment."""
-    forms = {"accounts": [tenants["account"]["account_id"], tenants["account"]["_id"]],
-             "batches": [tenants["batch"]["batch_id"], tenants["batch"]["_id"]],
-             "jobs": [tenants["job"]["job_id"], tenants["job"]["_id"]], "calls": [tenants["call"]["call_id"]]}
-    return forms
+    return {"accounts": [tenants["account"]["account_id"], tenants["account"]["_id"]],
+            "batches": [tenants["batch"]["batch_id"], tenants["batch"]["_id"]],
+            "jobs": [tenants["job"]["job_id"], tenants["job"]["_id"]], "calls": [tenants["call"]["call_id"]]}
 
 
 # A valid body for each JSON route with an id: the tenant is the only thing wrong with the request.
@@ -224,7 +217,7 @@ def test_another_tenants_ids_in_paths_queries_and_forms_find_nothing(stack, admi
                                                                  if "chile" in endpoint else {})}))
     nothing_of_a(probe.send("POST", "/api/v1/batches", {404}, key=key_b, json={"account_id": a, "name": "x"}))
     assert table_counts(stack) == counts
-    figures("hostile: another tenant's ids in paths, queries and forms", probe.figures() + "; " + probe.pool_unharmed())
+    probe.report(figures, "hostile: another tenant's ids in paths, queries and forms")
 
 
 # Malformed ids, traversal, injection in paths and queries ----------------------------------------------
@@ -252,7 +245,7 @@ def test_every_id_form_in_every_path_gets_a_documented_4xx(stack, admin, tenants
         probe.raw(b"GET " + raw + b" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + admin.encode() +
                   b"\r\nConnection: close\r\n\r\n", b"", {400, 404})
     assert table_counts(stack) == counts
-    figures("hostile: malformed ids, traversal and injection in paths", probe.figures() + "; " + probe.pool_unharmed())
+    probe.report(figures, "hostile: malformed ids, traversal and injection in paths")
 
 
 EXTREMES = ["-1", "0", "1", "1000", "1001", "10000000", "10000001", str(2**31), str(2**63), "1" + "0" * 30, "abc",
@@ -277,7 +270,7 @@ def test_limit_skip_extremes_and_injection_in_every_query_parameter(stack, admin
                 if response.status_code == 200 and name == "limit" and "json" in response.headers["Content-Type"]:
                     listed = [item for item in response.json().values() if isinstance(item, list)]
                     assert all(len(items) <= 1000 for items in listed), (target, value)
-    figures("hostile: limit/skip extremes and injection in query parameters", probe.figures() + "; " + probe.pool_unharmed())
+    probe.report(figures, "hostile: limit/skip extremes and injection in query parameters")
 
 
 # JSON bodies --------------------------------------------------------------------------------------
@@ -330,8 +323,7 @@ def test_malformed_deep_wide_and_oversized_json_on_every_json_route(stack, admin
                                                                       **signed(path, over)})
     assert table_counts(stack) == counts
     stack.api("PUT", f"/api/v1/accounts/{tenants['account']['account_id']}/activate", admin)  # the empty suspension
-    figures("hostile: malformed, deep, wide and oversized JSON on every JSON route",
-            probe.figures() + "; " + probe.pool_unharmed())
+    probe.report(figures, "hostile: malformed, deep, wide and oversized JSON on every JSON route")
 
 
 def string_limits(schema_name):
@@ -361,8 +353,7 @@ def test_every_string_field_at_its_limit_in_emoji_and_combining_marks_and_with_n
                 # A NUL is refused by the parser, before any field is read.
                 assert field in field_errors(response) or \
                     ("\u0000" in value and response.json()["code"] == "INVALID_JSON"), (path, field, value[:5], response.text[:300])
-    figures("hostile: string fields at their limits (emoji, combining marks) and NUL",
-            probe.figures() + "; " + probe.pool_unharmed())
+    probe.report(figures, "hostile: string fields at their limits (emoji, combining marks) and NUL")
 
 
 def test_sql_and_header_injection_in_bodies_is_stored_as_text(stack, admin, figures):
@@ -376,7 +367,7 @@ def test_sql_and_header_injection_in_bodies_is_stored_as_text(stack, admin, figu
         read = probe.send("GET", f"/api/v1/accounts/{account['account_id']}", {200}, key=admin).json()
         assert read["account_name"] == value.strip() == read["contact_name"], read  # trimmed, else as sent
     assert stack.psql("SELECT count(*) FROM pg_tables WHERE tablename IN ('accounts', 'jobs')") == "2"
-    figures("hostile: SQL and header injection in bodies", probe.figures() + "; " + probe.pool_unharmed())
+    probe.report(figures, "hostile: SQL and header injection in bodies")
 
 
 def test_header_injection_and_malformed_requests_get_json_400s(stack, admin, figures):
@@ -389,7 +380,7 @@ def test_header_injection_and_malformed_requests_get_json_400s(stack, admin, fig
                  b"GET /api/v1/accounts HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n",
                  b"POST /api/v1/accounts HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n"]:
         probe.raw(head + b"Connection: close\r\n\r\n", b"0\r\n\r\n" if b"chunked" in head else b"", {400, 401})
-    figures("hostile: malformed requests and header injection", probe.figures() + "; " + probe.pool_unharmed())
+    probe.report(figures, "hostile: malformed requests and header injection")
 
 
 # Uploads ------------------------------------------------------------------------------------------
@@ -487,8 +478,7 @@ def test_every_broken_lying_or_malicious_file_gets_its_4xx_and_writes_nothing(st
         seen.append(what)
     assert not wrong, wrong
     assert table_counts(stack) == counts
-    figures("hostile: broken, lying and malicious files", f"{len(seen)} kinds ({', '.join(seen)}); " + probe.figures() +
-            "; " + probe.pool_unharmed())
+    probe.report(figures, "hostile: broken, lying and malicious files", f"{len(seen)} kinds ({', '.join(seen)}); ")
 
 
 def test_utf16_csv_formulas_formula_cells_and_nul_in_cells_are_read_as_text(stack, admin, tenants, figures):
@@ -517,7 +507,7 @@ def test_utf16_csv_formulas_formula_cells_and_nul_in_cells_are_read_as_text(stac
                              data={"account_id": account, "allow_duplicates": "true"}).json()
         jobs = probe.send("GET", f"/api/v1/batches/{created['batch_id']}/jobs", {200}, key=admin).json()["jobs"]
         assert [job["contact"]["name"] for job in jobs] == ["AnaMaria"], jobs
-    figures("hostile: UTF-16 CSV, formulas, formula cells and NUL in cells", probe.figures() + "; " + probe.pool_unharmed())
+    probe.report(figures, "hostile: UTF-16 CSV, formulas, formula cells and NUL in cells")
 
 
 def multipart(parts, boundary=b"b0undary", closing=True):
@@ -574,4 +564,4 @@ def test_broken_multipart_bodies_get_json_400s(stack, admin, tenants, figures):
     probe.send("POST", "/api/v1/batches/excel/preview", {200}, key=admin, data=traversal,
                headers={"Content-Type": b"multipart/form-data; boundary=b0undary"})
     assert table_counts(stack) == counts
-    figures("hostile: broken multipart bodies", f"{len(cases)} kinds; " + probe.figures() + "; " + probe.pool_unharmed())
+    probe.report(figures, "hostile: broken multipart bodies", f"{len(cases)} kinds; ")

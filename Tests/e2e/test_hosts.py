@@ -28,7 +28,6 @@ from test_crash import contact_list
 from test_dispatch import WEDNESDAY_NOON, reconciled
 
 ROOT = Path(__file__).resolve().parents[2]
-PG_BIN = "/usr/lib/postgresql/15/bin"
 HTTP_PORT = int(os.environ.get("HTTP_PORT", "18080")) + 7
 SETTINGS = ('{"allowed_hours":{"start":"00:00","end":"23:59"},"days_of_week":[1,2,3,4,5,6,7],'
             '"max_attempts":3,"retry_delay_hours":0.25}')
@@ -102,7 +101,7 @@ class Hosts:
 
 
 @pytest.fixture
-def hosts_layout(tmp_path):
+def hosts_layout():
     if os.geteuid() != 0:
         pytest.fail("the multi-host test makes network namespaces: run make test as root")
     state = Path(tempfile.mkdtemp(prefix="speechai-hosts."))
@@ -113,51 +112,38 @@ def hosts_layout(tmp_path):
     finally:
         hosts.stop_all()
         subprocess.run([STACK, "nginx-stop", str(state)], capture_output=True)
-        pg = state / "pg"
-        if (pg / "data" / "postmaster.pid").exists():
-            subprocess.run(["runuser", "-u", "postgres", "--", f"{PG_BIN}/pg_ctl", "-D", str(pg / "data"), "-m",
-                            "immediate", "-w", "stop"], capture_output=True)
+        subprocess.run([STACK, "pg-stop", str(state)], capture_output=True)
         network.remove()
+        cluster = os.path.realpath(state / "pg")
         shutil.rmtree(state, ignore_errors=True)
+        if cluster.startswith("/tmp/speechai-pg."):
+            shutil.rmtree(cluster, ignore_errors=True)
 
 
 def start_postgres(network, state):
-    """PostgreSQL on its own host, reachable over TCP from the subnet, with server-side keepalives so
-    that the session of a host that went silent is ended (and its locks freed) within seconds."""
+    """PostgreSQL on its own host (scripts/stack.sh pg-start run there), reachable over TCP from the
+    subnet, with server-side keepalives so that the session of a host that went silent is ended (and
+    its locks freed) within seconds."""
     namespace, address = network.add("pg", 10)
-    pg = state / "pg"
-    pg.mkdir()
-    shutil.chown(pg, "postgres")
-    as_postgres = ["runuser", "-u", "postgres", "--"]
-    sh(*as_postgres, f"{PG_BIN}/initdb", "-D", str(pg / "data"), "-U", "speechai", "--auth=trust", "--encoding=UTF8",
-       "--locale=C.UTF-8")
-    with open(pg / "data" / "pg_hba.conf", "a") as hba:
-        hba.write(f"host all all {network.subnet}.0/24 trust\n")
-    sh(*as_postgres, f"{PG_BIN}/pg_ctl", "-D", str(pg / "data"), "-l", str(pg / "postgres.log"), "-w", "start", "-o",
-       f"-p 5432 -k {pg} -c listen_addresses={address} -c max_connections=100 -c fsync=off "
-       "-c tcp_keepalives_idle=3 -c tcp_keepalives_interval=1 -c tcp_keepalives_count=3",
-       namespace=namespace)
-    sh(*as_postgres, f"{PG_BIN}/createdb", "-h", address, "-U", "speechai", "speechai")
+    sh(STACK, "pg-start", str(state), namespace=namespace, env={
+        **os.environ, "PG_PORT": "5432", "PG_LISTEN": address, "PG_FSYNC": "off",
+        "PG_SETTINGS": "-c tcp_keepalives_idle=3 -c tcp_keepalives_interval=1 -c tcp_keepalives_count=3"})
     # Client-side keepalives and a TCP user timeout: a responder or dispatcher notices a silent
     # database within seconds instead of the kernel's two hours.
     return (f"postgresql://speechai@{address}:5432/speechai?connect_timeout=3&keepalives=1&keepalives_idle=3"
             "&keepalives_interval=1&keepalives_count=3&tcp_user_timeout=5000")
 
 
-def cli(database_url, *arguments):
-    return sh(os.path.join(os.environ["BIN_DIR"], "speechai"), *arguments, env={**os.environ,
-                                                                                 "DATABASE_URL": database_url}).strip()
-
-
-def psql(database_url, sql):
-    return sh("psql", "-XAtq", database_url, "-c", sql).strip()
-
-
 def test_a_campaign_survives_losing_a_responder_host_and_a_dispatcher_host(stack, hosts_layout, figures):
     network, hosts, state = hosts_layout
     database_url = start_postgres(network, state)
-    cli(database_url, "migrate", "--directory", str(ROOT / "sql" / "migrations"))
-    admin = cli(database_url, "keys", "create", "--admin")
+
+    def db(sql):
+        """A value read from the PostgreSQL host's database."""
+        return stack.psql(sql, database_url)
+
+    stack.cli("migrate", "--directory", str(ROOT / "sql" / "migrations"), url=database_url)
+    admin = stack.cli("keys", "create", "--admin", url=database_url)
     bin_dir = os.environ["BIN_DIR"]
 
     # Two responder hosts, each a pool of 2 listening on TCP.
@@ -190,7 +176,7 @@ def test_a_campaign_survives_losing_a_responder_host_and_a_dispatcher_host(stack
                                 data={"account_id": account["account_id"], "call_settings_json": SETTINGS})
         assert created.status_code == 201, created.text
         batches.append(created.json()["batch_id"])
-    psql(database_url, "UPDATE jobs SET next_attempt_at = '2020-01-01'")
+    db("UPDATE jobs SET next_attempt_at = '2020-01-01'")
 
     fake = FakeRetell(host=network.gateway)
     fake.auto_end = True
@@ -229,7 +215,7 @@ def test_a_campaign_survives_losing_a_responder_host_and_a_dispatcher_host(stack
     for thread in clients:
         thread.start()
     time.sleep(3)
-    waiting_at_cut = int(psql(database_url, "SELECT count(*) FROM jobs WHERE status IN ('pending', 'in_progress')"))
+    waiting_at_cut = int(db("SELECT count(*) FROM jobs WHERE status IN ('pending', 'in_progress')"))
     served_before = {name: served(state, name) for name in responders}
     cut_at = time.monotonic()
     network.cut("w1")
@@ -241,8 +227,8 @@ def test_a_campaign_survives_losing_a_responder_host_and_a_dispatcher_host(stack
 
     # The surviving dispatcher finishes what is open (the silent one's attempts close as lost).
     def settled():
-        return psql(database_url, "SELECT count(*) FROM calls WHERE settled_at IS NULL") == "0" and \
-            psql(database_url, "SELECT count(*) FROM jobs WHERE status IN ('pending', 'in_progress')") == "0"
+        return db("SELECT count(*) FROM calls WHERE settled_at IS NULL") == "0" and \
+            db("SELECT count(*) FROM jobs WHERE status IN ('pending', 'in_progress')") == "0"
     wait_until(settled, "every call settled and no job left waiting", timeout=90, interval=1)
     dispatchers["d2"].send_signal(signal.SIGTERM)
     dispatchers["d2"].wait()
@@ -253,15 +239,15 @@ def test_a_campaign_survives_losing_a_responder_host_and_a_dispatcher_host(stack
         again = requests.post(f"{base}/api/v1/accounts/{account}/topup", json={"credits": 1}, timeout=10,
                               headers={**headers, "Idempotency-Key": key})
         assert again.status_code == 200, again.text
-    topup_rows = int(psql(database_url, "SELECT count(*) FROM credit_transactions WHERE type = 'topup_credits'"))
+    topup_rows = int(db("SELECT count(*) FROM credit_transactions WHERE type = 'topup_credits'"))
     assert topup_rows == len(topups) + len(accounts)  # and each account's initial credits
 
     attempts = Counter(request["metadata"]["attempt_id"] for request in fake.created())
     assert max(attempts.values()) == 1, "an attempt was placed twice"
-    assert set(attempts) <= set(psql(database_url, "SELECT attempt_id FROM calls").splitlines())
-    assert psql(database_url, "SELECT count(*) FROM calls a JOIN calls b ON a.job_id = b.job_id AND a.id < b.id "
+    assert set(attempts) <= set(db("SELECT attempt_id FROM calls").splitlines())
+    assert db("SELECT count(*) FROM calls a JOIN calls b ON a.job_id = b.job_id AND a.id < b.id "
                               "AND b.created_at < coalesce(a.settled_at, 'infinity')") == "0"
-    assert psql(database_url, "SELECT count(*) FROM credit_holds WHERE status = 'pending'") == "0"
+    assert db("SELECT count(*) FROM credit_holds WHERE status = 'pending'") == "0"
     assert reconciled(stack, database_url)
 
     # The cut came mid-run, with both responder hosts serving; nginx routed around the dead one: a
@@ -278,7 +264,7 @@ def test_a_campaign_survives_losing_a_responder_host_and_a_dispatcher_host(stack
             f"{len(answers)} client requests ({served_before} served per host before the cut), {len(failures)} failed, "
             f"{len(slow_after_cut)} waited out the connect timeout ({max(slow_after_cut or [0]):.1f} s); "
             f"{waiting_at_cut} jobs waiting at the cut; {len(fake.created())} calls placed, none twice; jobs "
-            + psql(database_url, "SELECT string_agg(status || ' ' || n, ', ') FROM "
+            + db("SELECT string_agg(status || ' ' || n, ', ') FROM "
                                  "(SELECT status, count(*) n FROM jobs GROUP BY 1 ORDER BY 1) s")
             + "; ledger and counters reconciled")
 

@@ -21,7 +21,7 @@ public func cellText(_ cell: Cell) -> String {
 /// harnesses; Tests/Fixtures/fuzz/*-nul-in-text.bin).
 func withoutNUL(_ text: String) -> String {
     guard text.utf8.contains(0) else { return text }
-    return String(text.unicodeScalars.filter { $0 != "\u{0}" }.map(Character.init))
+    return String(String.UnicodeScalarView(text.unicodeScalars.lazy.filter { $0 != "\u{0}" }))
 }
 
 /// `text` without leading and trailing Unicode white space; the same string, uncopied, when there is none.
