@@ -127,7 +127,10 @@ def start_postgres(network, state):
     namespace, address = network.add("pg", 10)
     sh(STACK, "pg-start", str(state), namespace=namespace, env={
         **os.environ, "PG_PORT": "5432", "PG_LISTEN": address, "PG_FSYNC": "off",
-        "PG_SETTINGS": "-c tcp_keepalives_idle=3 -c tcp_keepalives_interval=1 -c tcp_keepalives_count=3"})
+        # tcp_user_timeout: a session whose host vanished while data was unacknowledged (keepalives
+        # only probe an idle connection) is ended too.
+        "PG_SETTINGS": "-c tcp_keepalives_idle=3 -c tcp_keepalives_interval=1 -c tcp_keepalives_count=3 "
+                       "-c tcp_user_timeout=5000"})
     # Client-side keepalives and a TCP user timeout: a responder or dispatcher notices a silent
     # database within seconds instead of the kernel's two hours.
     return (f"postgresql://speechai@{address}:5432/speechai?connect_timeout=3&keepalives=1&keepalives_idle=3"
@@ -229,7 +232,10 @@ def test_a_campaign_survives_losing_a_responder_host_and_a_dispatcher_host(stack
     def settled():
         return db("SELECT count(*) FROM calls WHERE settled_at IS NULL") == "0" and \
             db("SELECT count(*) FROM jobs WHERE status IN ('pending', 'in_progress')") == "0"
-    wait_until(settled, "every call settled and no job left waiting", timeout=90, interval=1)
+    try:
+        wait_until(settled, "every call settled and no job left waiting", timeout=90, interval=1)
+    except AssertionError as error:
+        raise AssertionError(f"{error}; {where_it_stands(db, state)}") from None
     dispatchers["d2"].send_signal(signal.SIGTERM)
     dispatchers["d2"].wait()
     fake.close()
@@ -267,6 +273,17 @@ def test_a_campaign_survives_losing_a_responder_host_and_a_dispatcher_host(stack
             + db("SELECT string_agg(status || ' ' || n, ', ') FROM "
                                  "(SELECT status, count(*) n FROM jobs GROUP BY 1 ORDER BY 1) s")
             + "; ledger and counters reconciled")
+
+
+def where_it_stands(db, state):
+    """What a campaign that did not settle left behind, for the failure's message."""
+    jobs = db("SELECT string_agg(status || ' ' || n, ', ') FROM (SELECT status, count(*) n FROM jobs GROUP BY 1) s")
+    calls = db("SELECT string_agg(status || ' ' || n, ', ') FROM "
+               "(SELECT status, count(*) n FROM calls WHERE settled_at IS NULL GROUP BY 1) s")
+    sessions = db("SELECT string_agg(coalesce(client_addr::text, 'local') || ' ' || coalesce(state, '') || ' '"
+                  " || coalesce(wait_event_type, ''), ', ') FROM pg_stat_activity WHERE datname = 'speechai'")
+    log = (state / "dispatcher-d2.log").read_text(errors="replace")[-1500:]
+    return f"jobs {jobs}; open calls {calls}; sessions {sessions}; the surviving dispatcher's log ends: {log}"
 
 
 def served(state, host):
